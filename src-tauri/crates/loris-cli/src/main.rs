@@ -1,0 +1,53 @@
+//! `loris`: the headless front door onto the Loris Studio service layer.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "loris", version, about = "Loris Studio: local LLMs from the command line")]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// Also print logs to stderr (they always go to the log file in the data dir).
+    #[arg(long, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Version, data directory, database path and a hardware summary.
+    Info,
+    /// Long-running work: training, recipe runs, exports.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::print_error(&err, cli.json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    let data_dir = loris_core::DataDir::from_env()?;
+    let _log = loris_core::logging::init(&data_dir.log_dir(), cli.verbose)?;
+    let service = loris_core::Service::open(data_dir)?;
+    match &cli.command {
+        Command::Info => commands::info::run(&service, cli.json),
+        Command::Jobs(cmd) => commands::jobs::run(&service, cmd, cli.json),
+    }
+}

@@ -1,0 +1,18 @@
+use loris_core::{ApiError, JobRecord};
+use tauri::State;
+
+use crate::AppState;
+
+/// Every job, newest first.
+#[tauri::command]
+#[specta::specta]
+pub fn jobs_list(state: State<'_, AppState>) -> Result<Vec<JobRecord>, ApiError> {
+    Ok(state.service.jobs().list()?)
+}
+
+/// Asks a running job to stop.
+#[tauri::command]
+#[specta::specta]
+pub fn job_cancel(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    Ok(state.service.jobs().cancel(&id)?)
+}

@@ -1,0 +1,6 @@
+//! Tauri commands, one file per domain. Each returns `Result<T, ApiError>` so the webview gets
+//! `{code, message, details}` on failure.
+
+pub mod app;
+pub mod events;
+pub mod jobs;

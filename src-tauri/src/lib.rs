@@ -1,0 +1,37 @@
+//! The Loris Studio desktop app: a thin Tauri shell over `loris-core`.
+//!
+//! Commands live in `commands/<domain>.rs` and only translate between the webview and the
+//! service layer; `events.rs` forwards the service's event bus to the webview.
+
+pub mod bindings;
+mod commands;
+mod events;
+mod state;
+
+use std::sync::Arc;
+
+use tauri::Manager;
+
+pub use state::AppState;
+
+/// Opens the service layer, then runs the window until it is closed.
+pub fn run() -> anyhow::Result<()> {
+    let data_dir = loris_core::DataDir::from_env()?;
+    let log_guard = loris_core::logging::init(&data_dir.log_dir(), cfg!(debug_assertions))?;
+    let service = Arc::new(loris_core::Service::open(data_dir)?);
+    let builder = bindings::builder();
+    let invoke_handler = builder.invoke_handler();
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(invoke_handler)
+        .setup(move |app| {
+            builder.mount_events(app);
+            app.manage(AppState { service: Arc::clone(&service) });
+            events::bridge(app.handle().clone(), Arc::clone(&service));
+            Ok(())
+        })
+        .run(tauri::generate_context!("tauri.conf.json"))?;
+    drop(log_guard);
+    Ok(())
+}

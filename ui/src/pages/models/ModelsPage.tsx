@@ -1,0 +1,36 @@
+import { FolderPlus } from "lucide-react";
+import { Button } from "../../components/ui/Button";
+import { PageHeader } from "../../components/ui/PageHeader";
+import { Section } from "../../components/ui/Section";
+import { LocalModelsTable } from "./LocalModelsTable";
+
+function AddFolderButton() {
+  return (
+    <div className="flex flex-col items-end gap-1">
+      <Button disabled aria-describedby="add-folder-hint" data-testid="add-folder">
+        <FolderPlus aria-hidden className="size-4" />
+        Add folder
+      </Button>
+      <p id="add-folder-hint" className="text-xs text-zinc-500 dark:text-zinc-400">
+        Folder scanning isn&apos;t available in this build yet.
+      </p>
+    </div>
+  );
+}
+
+export function ModelsPage() {
+  return (
+    <div data-testid="page-models">
+      <PageHeader
+        title="Models"
+        description="Models on this computer that Loris Studio can chat with and fine-tune."
+        actions={<AddFolderButton />}
+      />
+      <div className="space-y-6 px-8 py-6">
+        <Section title="Local models" description="Scanned from the folders you add. Nothing is uploaded.">
+          <LocalModelsTable />
+        </Section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { screen, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { AppInfo, JobRecord } from "../../bindings";
+import * as backend from "../../lib/backend";
+import { BackendError } from "../../lib/backend-error";
+import { useAppInfoStore } from "../../stores/app-info";
+import { useJobsStore } from "../../stores/jobs";
+import { renderRoute } from "../../test/render-route";
+
+vi.mock("../../lib/backend", async () => {
+  const errors = await import("../../lib/backend-error");
+  return {
+    BackendError: errors.BackendError,
+    CLIENT_ERROR_CODES: errors.CLIENT_ERROR_CODES,
+    backendMode: vi.fn(() => "tauri"),
+    appInfo: vi.fn(),
+    jobsList: vi.fn(),
+    eventsSince: vi.fn(() => Promise.resolve([])),
+    onAppEvent: vi.fn(() => Promise.resolve(() => undefined)),
+  };
+});
+
+const GiB = 1024 ** 3;
+
+const INFO: AppInfo = {
+  version: "1.2.3",
+  dataDir: "/home/ada/.local/share/dev.loris.studio",
+  databasePath: "/home/ada/.local/share/dev.loris.studio/loris.sqlite3",
+  logDir: "/home/ada/.local/share/dev.loris.studio/logs",
+  logFile: "/home/ada/.local/share/dev.loris.studio/logs/loris.log.2025-01-01",
+  hardware: {
+    os: "Ubuntu 24.04",
+    cpuModel: "AMD Ryzen 9 7950X",
+    physicalCores: 16,
+    logicalCores: 32,
+    ramTotalBytes: 64 * GiB,
+    ramAvailableBytes: 40 * GiB,
+    gpus: [{ name: "NVIDIA GeForce RTX 4090", vramTotalBytes: 24 * GiB }],
+    gpuNote: null,
+  },
+};
+
+const JOBS: JobRecord[] = [
+  {
+    id: "job-1",
+    kind: "train",
+    state: "failed",
+    params: {},
+    result: null,
+    error: "out of memory",
+    createdAt: "2025-01-01T00:00:00Z",
+    updatedAt: "2025-01-01T00:10:00Z",
+  },
+];
+
+beforeEach(() => {
+  useAppInfoStore.setState({ status: "idle", info: null, error: null });
+  useJobsStore.setState({ status: "idle", jobs: [], error: null });
+  vi.mocked(backend.appInfo).mockResolvedValue(INFO);
+  vi.mocked(backend.jobsList).mockResolvedValue(JOBS);
+});
+
+describe("Settings page", () => {
+  it("shows version and storage paths from the backend", async () => {
+    renderRoute("/settings");
+    expect(await screen.findByTestId("about-version")).toHaveTextContent("1.2.3");
+    expect(screen.getByTestId("about-data-dir")).toHaveTextContent(INFO.dataDir);
+    expect(screen.getByTestId("about-database")).toHaveTextContent(INFO.databasePath);
+    expect(screen.getByTestId("about-log-file")).toHaveTextContent(INFO.logFile);
+    expect(screen.queryByText("Demo data")).not.toBeInTheDocument();
+  });
+
+  it("shows the hardware summary", async () => {
+    renderRoute("/settings");
+    expect(await screen.findByTestId("hw-cpu")).toHaveTextContent("AMD Ryzen 9 7950X");
+    expect(screen.getByTestId("hw-cores")).toHaveTextContent("16 cores · 32 threads");
+    expect(screen.getByTestId("hw-ram")).toHaveTextContent("64 GB total · 40 GB available");
+    expect(screen.getByTestId("hw-gpus")).toHaveTextContent("NVIDIA GeForce RTX 4090 (24 GB)");
+    expect(screen.getByTestId("hardware-status")).toHaveTextContent("NVIDIA GeForce RTX 4090 (24 GB) · 64 GB RAM");
+  });
+
+  it("lists jobs with their state", async () => {
+    renderRoute("/settings");
+    const row = await screen.findByTestId("job-job-1");
+    expect(within(row).getByText("Failed")).toBeInTheDocument();
+    expect(within(row).getByText("out of memory")).toBeInTheDocument();
+  });
+
+  it("shows a coded error when the backend fails", async () => {
+    vi.mocked(backend.appInfo).mockRejectedValue(new BackendError("ipc_error", "command app_info not found"));
+    renderRoute("/settings");
+    const [notice] = await screen.findAllByTestId("error-notice");
+    expect(notice).toHaveAttribute("data-error-code", "ipc_error");
+    expect(notice).toHaveTextContent("Couldn't reach the Loris Studio backend");
+    expect(screen.getByTestId("hardware-status")).toHaveTextContent("Hardware unknown");
+  });
+});
