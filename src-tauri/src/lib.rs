@@ -27,7 +27,9 @@ pub fn run() -> anyhow::Result<()> {
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
-            app.manage(AppState { service: Arc::clone(&service) });
+            app.manage(AppState {
+                service: Arc::clone(&service),
+            });
             events::bridge(app.handle().clone(), Arc::clone(&service));
             Ok(())
         })

@@ -1,4 +1,4 @@
-import type { JobState } from "../bindings";
+import type { JobState } from "../lib/types";
 import { Badge, type BadgeTone } from "./ui/Badge";
 
 const STATE: Record<JobState, { label: string; tone: BadgeTone }> = {

@@ -1,6 +1,6 @@
 import { ListChecks, RefreshCw } from "lucide-react";
 import { useEffect } from "react";
-import type { JobRecord } from "../bindings";
+import type { JobRecord } from "../lib/types";
 import { formatTimestamp } from "../lib/format";
 import { useJobsStore, watchJobs } from "../stores/jobs";
 import { DemoBadge } from "./DemoBadge";

@@ -1,4 +1,4 @@
-import type { ApiError, JsonValue } from "../bindings";
+import type { ApiError, JsonValue } from "./types";
 
 /**
  * Codes the UI itself produces. Every other code comes from the Rust side (`ApiError.code`).

@@ -1,4 +1,5 @@
-import { commands, events, type ApiError, type AppEvent, type AppInfo, type JobRecord } from "../bindings";
+import { commands, events } from "../bindings";
+import type { ApiError, AppEvent, AppInfo, JobRecord } from "./types";
 import { toBackendError } from "./backend-error";
 import { DEMO_APP_INFO, DEMO_JOBS } from "./demo-data";
 import { isTauri } from "./runtime";

@@ -1,4 +1,4 @@
-import type { AppInfo, JobRecord } from "../bindings";
+import type { AppInfo, JobRecord } from "./types";
 
 /**
  * Shown when the UI runs outside the desktop app (plain browser, `vite preview`, end-to-end tests).

@@ -1,4 +1,4 @@
-import type { HardwareSummary } from "../bindings";
+import type { HardwareSummary } from "./types";
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"] as const;
 

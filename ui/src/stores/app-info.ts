@@ -1,6 +1,6 @@
 import { useEffect } from "react";
 import { create } from "zustand";
-import type { AppInfo } from "../bindings";
+import type { AppInfo } from "../lib/types";
 import { appInfo, type BackendError } from "../lib/backend";
 import { toBackendError } from "../lib/backend-error";
 

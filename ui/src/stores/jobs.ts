@@ -1,5 +1,5 @@
 import { create } from "zustand";
-import type { JobRecord } from "../bindings";
+import type { JobRecord } from "../lib/types";
 import { jobsList, onAppEvent, type BackendError } from "../lib/backend";
 import { toBackendError } from "../lib/backend-error";
 

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "loris", version, about = "Loris Studio: local LLMs from the command line")]
+#[command(
+    name = "loris",
+    version,
+    about = "Loris Studio: local LLMs from the command line"
+)]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]

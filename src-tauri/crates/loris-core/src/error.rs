@@ -17,7 +17,11 @@ pub enum Error {
     #[error(
         "the database at {path} was written by a newer Loris Studio (schema {found}, this build knows up to {supported})"
     )]
-    DatabaseTooNew { path: PathBuf, found: i64, supported: i64 },
+    DatabaseTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
 
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -78,23 +82,34 @@ impl Error {
     pub fn details(&self) -> Option<serde_json::Value> {
         match self {
             Error::DatabaseCorrupt { path, .. } => Some(serde_json::json!({ "path": path })),
-            Error::DatabaseTooNew { path, found, supported } => Some(
-                serde_json::json!({ "path": path, "found": found, "supported": supported }),
-            ),
+            Error::DatabaseTooNew {
+                path,
+                found,
+                supported,
+            } => Some(serde_json::json!({ "path": path, "found": found, "supported": supported })),
             Error::Io { path, .. } => Some(serde_json::json!({ "path": path })),
             Error::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
             Error::NotFound { kind, id } => Some(serde_json::json!({ "kind": kind, "id": id })),
-            Error::JobFinished { id, state } => Some(serde_json::json!({ "id": id, "state": state })),
+            Error::JobFinished { id, state } => {
+                Some(serde_json::json!({ "id": id, "state": state }))
+            }
             _ => None,
         }
     }
 
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { field: field.into(), reason: reason.into() }
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -103,18 +118,27 @@ impl Error {
 pub struct ApiError {
     pub code: String,
     pub message: String,
+    #[specta(type = Option<crate::json_type::JsonValue>)]
     pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError { code: code.into(), message: message.into(), details: None }
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            details: None,
+        }
     }
 }
 
 impl From<&Error> for ApiError {
     fn from(err: &Error) -> Self {
-        ApiError { code: err.code().to_owned(), message: err.to_string(), details: err.details() }
+        ApiError {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+            details: err.details(),
+        }
     }
 }
 
@@ -138,7 +162,10 @@ mod tests {
 
     #[test]
     fn serializes_as_code_message_details() {
-        let err = Error::NotFound { kind: "job", id: "abc".into() };
+        let err = Error::NotFound {
+            kind: "job",
+            id: "abc".into(),
+        };
         let json = serde_json::to_value(ApiError::from(err)).unwrap();
         assert_eq!(json["code"], "not_found");
         assert_eq!(json["message"], "job 'abc' was not found");
@@ -148,6 +175,9 @@ mod tests {
     #[test]
     fn errors_without_details_serialize_null() {
         let json = serde_json::to_value(ApiError::from(Error::Cancelled)).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "cancelled", "message": "cancelled", "details": null}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "cancelled", "message": "cancelled", "details": null})
+        );
     }
 }

@@ -21,12 +21,15 @@ const LIVE_BUFFER: usize = 1024;
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AppEvent {
-    /// Strictly increasing across all events of this data dir.
+    /// Strictly increasing across all events of this data dir. A JavaScript number holds it
+    /// exactly up to 2^53, far beyond any event count.
+    #[specta(type = specta_typescript::Number)]
     pub seq: i64,
     pub at: String,
     pub job_id: Option<String>,
     /// A dotted name such as `job.progress`; the payload's shape depends on it.
     pub kind: String,
+    #[specta(type = crate::json_type::JsonValue)]
     pub payload: serde_json::Value,
 }
 
@@ -43,14 +46,25 @@ impl EventBus {
 
     /// Stores the event, then broadcasts it. The store's lock is held across both so that
     /// broadcast order equals `seq` order.
-    pub fn publish(&self, job_id: Option<&str>, kind: &str, payload: serde_json::Value) -> Result<AppEvent> {
+    pub fn publish(
+        &self,
+        job_id: Option<&str>,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<AppEvent> {
         let conn = self.store.conn();
         let at = now_rfc3339();
         conn.execute(
             "INSERT INTO events(at, job_id, kind, payload) VALUES (?1, ?2, ?3, ?4)",
             params![at, job_id, kind, payload.to_string()],
         )?;
-        let event = AppEvent { seq: conn.last_insert_rowid(), at, job_id: job_id.map(str::to_owned), kind: kind.to_owned(), payload };
+        let event = AppEvent {
+            seq: conn.last_insert_rowid(),
+            at,
+            job_id: job_id.map(str::to_owned),
+            kind: kind.to_owned(),
+            payload,
+        };
         // No subscriber is not an error: the event is stored and can be replayed.
         let _ = self.live.send(event.clone());
         drop(conn);
@@ -58,7 +72,12 @@ impl EventBus {
     }
 
     /// Stored events with `seq > after_seq`, oldest first, optionally for one job.
-    pub fn since(&self, after_seq: i64, job_id: Option<&str>, limit: usize) -> Result<Vec<AppEvent>> {
+    pub fn since(
+        &self,
+        after_seq: i64,
+        job_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AppEvent>> {
         let conn = self.store.conn();
         let mut stmt = conn.prepare(
             "SELECT seq, at, job_id, kind, payload FROM events
@@ -66,20 +85,40 @@ impl EventBus {
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query_map(params![after_seq, job_id, limit], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get::<_, String>(4)?,
+            ))
         })?;
         let mut events = Vec::new();
         for row in rows {
             let (seq, at, job_id, kind, payload) = row?;
-            let payload = serde_json::from_str(&payload).map_err(|source| Error::Json { what: format!("event {seq}"), source })?;
-            events.push(AppEvent { seq, at, job_id, kind, payload });
+            let payload = serde_json::from_str(&payload).map_err(|source| Error::Json {
+                what: format!("event {seq}"),
+                source,
+            })?;
+            events.push(AppEvent {
+                seq,
+                at,
+                job_id,
+                kind,
+                payload,
+            });
         }
         Ok(events)
     }
 
     /// The highest sequence number published so far (0 when none).
     pub fn last_seq(&self) -> Result<i64> {
-        Ok(self.store.conn().query_row("SELECT coalesce(max(seq), 0) FROM events", [], |row| row.get(0))?)
+        Ok(self
+            .store
+            .conn()
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |row| {
+                row.get(0)
+            })?)
     }
 
     /// Live events only, from now on.
@@ -119,7 +158,10 @@ impl Subscription {
         loop {
             if self.needs_catch_up {
                 self.needs_catch_up = false;
-                match self.bus.since(self.last_seq, self.job_id.as_deref(), usize::MAX) {
+                match self
+                    .bus
+                    .since(self.last_seq, self.job_id.as_deref(), usize::MAX)
+                {
                     Ok(events) => self.backlog.extend(events),
                     Err(err) => return Some(Err(err)),
                 }
@@ -187,7 +229,10 @@ mod tests {
         for _ in 0..5 {
             replay.push(again.next().await.unwrap().unwrap().payload);
         }
-        assert_eq!(replay, (3..8).map(|i| serde_json::json!(i)).collect::<Vec<_>>());
+        assert_eq!(
+            replay,
+            (3..8).map(|i| serde_json::json!(i)).collect::<Vec<_>>()
+        );
         // Nothing more: no duplicate of the live event that was also stored.
         let extra = tokio::time::timeout(std::time::Duration::from_millis(50), again.next()).await;
         assert!(extra.is_err(), "unexpected extra event {extra:?}");
@@ -202,7 +247,10 @@ mod tests {
             bus.publish(None, "test", serde_json::json!(i)).unwrap();
         }
         for i in 0..total {
-            assert_eq!(sub.next().await.unwrap().unwrap().payload, serde_json::json!(i));
+            assert_eq!(
+                sub.next().await.unwrap().unwrap().payload,
+                serde_json::json!(i)
+            );
         }
     }
 }

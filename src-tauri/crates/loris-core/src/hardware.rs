@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Byte counts are exported to TypeScript as `number`: exact up to 8 PiB.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HardwareSummary {
@@ -9,7 +10,9 @@ pub struct HardwareSummary {
     pub cpu_model: String,
     pub physical_cores: Option<u32>,
     pub logical_cores: u32,
+    #[specta(type = specta_typescript::Number)]
     pub ram_total_bytes: u64,
+    #[specta(type = specta_typescript::Number)]
     pub ram_available_bytes: u64,
     pub gpus: Vec<GpuSummary>,
     /// Why the GPU list is empty, when it is.
@@ -20,14 +23,16 @@ pub struct HardwareSummary {
 #[serde(rename_all = "camelCase")]
 pub struct GpuSummary {
     pub name: String,
+    #[specta(type = specta_typescript::Number)]
     pub vram_total_bytes: u64,
 }
 
 /// Reads CPU and memory figures; never fails (unknown values are reported as such).
 pub fn summary() -> HardwareSummary {
     use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
-    let refresh =
-        RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()).with_memory(MemoryRefreshKind::everything());
+    let refresh = RefreshKind::nothing()
+        .with_cpu(CpuRefreshKind::nothing())
+        .with_memory(MemoryRefreshKind::everything());
     // sysinfo fails on platforms it does not know; the summary then says so instead of failing.
     let Ok(sys) = System::new_with_specifics(refresh) else {
         return HardwareSummary {
@@ -50,7 +55,9 @@ pub fn summary() -> HardwareSummary {
     HardwareSummary {
         os: System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_owned()),
         cpu_model,
-        physical_cores: System::physical_core_count().ok().and_then(|n| u32::try_from(n).ok()),
+        physical_cores: System::physical_core_count()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok()),
         logical_cores: u32::try_from(sys.cpus().len().max(1)).unwrap_or(u32::MAX),
         ram_total_bytes: sys.total_memory(),
         ram_available_bytes: sys.available_memory(),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod hardware;
 pub mod jobs;
+pub mod json_type;
 pub mod logging;
 pub mod paths;
 pub mod service;

@@ -29,13 +29,27 @@ pub fn init(log_dir: &Path, to_stderr: bool) -> Result<LogGuard> {
         .filename_suffix(LOG_SUFFIX)
         .max_log_files(LOG_FILES_KEPT)
         .build(log_dir)
-        .map_err(|e| Error::Internal(format!("cannot open log file in {}: {e}", log_dir.display())))?;
+        .map_err(|e| {
+            Error::Internal(format!(
+                "cannot open log file in {}: {e}",
+                log_dir.display()
+            ))
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = || EnvFilter::try_from_env("LORIS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter());
-    let stderr_layer = to_stderr
-        .then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter()));
-    let _ = tracing_subscriber::registry().with(file_layer).with(stderr_layer).try_init();
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(writer)
+        .with_filter(filter());
+    let stderr_layer = to_stderr.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter())
+    });
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
     Ok(LogGuard { _guard: guard })
 }
 

@@ -25,7 +25,8 @@ impl DataDir {
     }
 
     pub fn platform_default() -> Result<Self> {
-        let dirs = directories::ProjectDirs::from("dev", "loris", "loris-studio").ok_or(Error::NoDataDir)?;
+        let dirs = directories::ProjectDirs::from("dev", "loris", "loris-studio")
+            .ok_or(Error::NoDataDir)?;
         Ok(Self::at(dirs.data_dir().to_path_buf()))
     }
 

@@ -41,7 +41,12 @@ impl Service {
         let jobs = Arc::new(JobManager::new(Arc::clone(&store), Arc::clone(&bus)));
         jobs.mark_interrupted()?;
         tracing::info!(data_dir = %data_dir.root().display(), "service opened");
-        Ok(Service { data_dir, store, bus, jobs })
+        Ok(Service {
+            data_dir,
+            store,
+            bus,
+            jobs,
+        })
     }
 
     pub fn data_dir(&self) -> &DataDir {

@@ -15,7 +15,9 @@ const CHILD_ENV: &str = "LORIS_TEST_CHILD_HOME";
 #[test]
 fn child_process() {
     // Only does something when started by the parent test below.
-    let Ok(home) = std::env::var(CHILD_ENV) else { return };
+    let Ok(home) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
         let service = Service::open(DataDir::at(home)).unwrap();
@@ -39,7 +41,12 @@ async fn killed_job_is_interrupted_and_missed_events_replay() {
     let home = tempfile::tempdir().unwrap();
     // The UI's subscriber: connected before the crash, it read up to some cursor.
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_process", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, home.path())
         .stdout(Stdio::piped())
         .spawn()
@@ -60,15 +67,25 @@ async fn killed_job_is_interrupted_and_missed_events_replay() {
     assert_eq!(record.state, JobState::Interrupted);
 
     // A subscriber that had seen events up to the second progress event reconnects.
-    let all = service.events().since(0, Some(&job_id), usize::MAX).unwrap();
-    assert!(all.len() >= 4, "expected created, progress events and finished, got {all:?}");
+    let all = service
+        .events()
+        .since(0, Some(&job_id), usize::MAX)
+        .unwrap();
+    assert!(
+        all.len() >= 4,
+        "expected created, progress events and finished, got {all:?}"
+    );
     let cursor = all[2].seq;
     let mut sub = service.events().resume(cursor, Some(&job_id));
     let mut replayed = Vec::new();
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(100), sub.next()).await {
         replayed.push(event.unwrap());
     }
-    assert_eq!(replayed, all[3..].to_vec(), "exactly the missed events, in order");
+    assert_eq!(
+        replayed,
+        all[3..].to_vec(),
+        "exactly the missed events, in order"
+    );
     let last = replayed.last().unwrap();
     assert_eq!(last.kind, "job.finished");
     assert_eq!(last.payload["state"], "interrupted");

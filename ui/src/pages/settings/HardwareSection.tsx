@@ -1,7 +1,7 @@
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { InfoList, type InfoRow } from "../../components/ui/InfoList";
 import { Section } from "../../components/ui/Section";
-import type { HardwareSummary } from "../../bindings";
+import type { HardwareSummary } from "../../lib/types";
 import { formatBytes, formatCores } from "../../lib/format";
 import { useAppInfo } from "../../stores/app-info";
 

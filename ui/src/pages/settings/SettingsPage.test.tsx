@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, JobRecord } from "../../bindings";
+import type { AppInfo, JobRecord } from "../../lib/types";
 import * as backend from "../../lib/backend";
 import { BackendError } from "../../lib/backend-error";
 import { useAppInfoStore } from "../../stores/app-info";

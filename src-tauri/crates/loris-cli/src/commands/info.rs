@@ -13,14 +13,31 @@ pub fn run(service: &Service, json: bool) -> anyhow::Result<()> {
     println!("database:  {}", info.database_path.display());
     println!("log file:  {}", info.log_file.display());
     println!("os:        {}", hw.os);
-    let physical = hw.physical_cores.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-    println!("cpu:       {} ({physical} physical / {} logical cores)", hw.cpu_model, hw.logical_cores);
-    println!("memory:    {} total, {} available", human_bytes(hw.ram_total_bytes), human_bytes(hw.ram_available_bytes));
+    let physical = hw
+        .physical_cores
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".into());
+    println!(
+        "cpu:       {} ({physical} physical / {} logical cores)",
+        hw.cpu_model, hw.logical_cores
+    );
+    println!(
+        "memory:    {} total, {} available",
+        human_bytes(hw.ram_total_bytes),
+        human_bytes(hw.ram_available_bytes)
+    );
     if hw.gpus.is_empty() {
-        println!("gpus:      none ({})", hw.gpu_note.as_deref().unwrap_or("none found"));
+        println!(
+            "gpus:      none ({})",
+            hw.gpu_note.as_deref().unwrap_or("none found")
+        );
     }
     for gpu in &hw.gpus {
-        println!("gpu:       {} ({})", gpu.name, human_bytes(gpu.vram_total_bytes));
+        println!(
+            "gpu:       {} ({})",
+            gpu.name,
+            human_bytes(gpu.vram_total_bytes)
+        );
     }
     Ok(())
 }

@@ -23,7 +23,13 @@ pub fn run(service: &Service, command: &JobsCommand, json: bool) -> anyhow::Resu
             }
             for job in jobs {
                 let error = job.error.map(|e| format!("  ({e})")).unwrap_or_default();
-                println!("{}  {:<12} {:<20} {}{error}", job.id, job.state.as_str(), job.kind, job.created_at);
+                println!(
+                    "{}  {:<12} {:<20} {}{error}",
+                    job.id,
+                    job.state.as_str(),
+                    job.kind,
+                    job.created_at
+                );
             }
             Ok(())
         }

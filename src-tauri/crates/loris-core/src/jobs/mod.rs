@@ -47,7 +47,8 @@ impl JobContext {
 
     /// Publishes a progress event for this job.
     pub fn progress(&self, payload: serde_json::Value) -> Result<AppEvent> {
-        self.bus.publish(Some(&self.id), event_kind::PROGRESS, payload)
+        self.bus
+            .publish(Some(&self.id), event_kind::PROGRESS, payload)
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -56,7 +57,11 @@ impl JobContext {
 
     /// `Err(Cancelled)` once cancellation was requested; call it between units of work.
     pub fn check_cancelled(&self) -> Result<()> {
-        if self.token.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+        if self.token.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// Resolves when cancellation is requested (for `tokio::select!`).
@@ -74,14 +79,20 @@ pub struct JobHandle {
 
 impl JobHandle {
     pub async fn wait(self) -> Result<JobRecord> {
-        self.join.await.map_err(|e| Error::Internal(format!("job task failed: {e}")))?;
+        self.join
+            .await
+            .map_err(|e| Error::Internal(format!("job task failed: {e}")))?;
         self.manager.get(&self.id)
     }
 }
 
 impl JobManager {
     pub fn new(store: Arc<Store>, bus: Arc<EventBus>) -> Self {
-        JobManager { store, bus, tokens: Mutex::new(HashMap::new()) }
+        JobManager {
+            store,
+            bus,
+            tokens: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Marks every job left `queued` or `running` by an earlier process as `interrupted`, and
@@ -102,7 +113,11 @@ impl JobManager {
         })?;
         for id in &ids {
             tracing::warn!(job = %id, "job was interrupted by an earlier shutdown");
-            self.bus.publish(Some(id), event_kind::FINISHED, serde_json::json!({ "state": JobState::Interrupted }))?;
+            self.bus.publish(
+                Some(id),
+                event_kind::FINISHED,
+                serde_json::json!({ "state": JobState::Interrupted }),
+            )?;
         }
         Ok(ids)
     }
@@ -110,7 +125,12 @@ impl JobManager {
     /// Records a job and runs `work` on the tokio runtime. The job's final state follows from
     /// what `work` returns: `Ok` → completed, `Err(Cancelled)` → cancelled, any other error →
     /// failed with its message.
-    pub fn spawn<F, Fut>(self: &Arc<Self>, kind: &str, params: serde_json::Value, work: F) -> Result<JobHandle>
+    pub fn spawn<F, Fut>(
+        self: &Arc<Self>,
+        kind: &str,
+        params: serde_json::Value,
+        work: F,
+    ) -> Result<JobHandle>
     where
         F: FnOnce(JobContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
@@ -126,11 +146,22 @@ impl JobManager {
             "INSERT INTO jobs(id, kind, state, params, created_at, updated_at) VALUES (?1, ?2, 'running', ?3, ?4, ?4)",
             params![id, kind, params.to_string(), now],
         )?;
-        self.bus.publish(Some(&id), event_kind::CREATED, serde_json::json!({ "kind": kind, "params": params }))?;
+        self.bus.publish(
+            Some(&id),
+            event_kind::CREATED,
+            serde_json::json!({ "kind": kind, "params": params }),
+        )?;
 
         let token = CancellationToken::new();
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), token.clone());
-        let ctx = JobContext { id: id.clone(), token, bus: Arc::clone(&self.bus) };
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), token.clone());
+        let ctx = JobContext {
+            id: id.clone(),
+            token,
+            bus: Arc::clone(&self.bus),
+        };
         let manager = Arc::clone(self);
         let job_id = id.clone();
         let span = tracing::info_span!("job", id = %job_id, kind = %kind);
@@ -143,11 +174,18 @@ impl JobManager {
             }
             .instrument(span),
         );
-        Ok(JobHandle { id, join, manager: Arc::clone(self) })
+        Ok(JobHandle {
+            id,
+            join,
+            manager: Arc::clone(self),
+        })
     }
 
     fn finish(&self, id: &str, outcome: Result<serde_json::Value>) -> Result<()> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         let (state, result, error) = match outcome {
             Ok(value) => (JobState::Completed, Some(value), None),
             Err(Error::Cancelled) => (JobState::Cancelled, None, None),
@@ -156,15 +194,30 @@ impl JobManager {
         tracing::info!(job = %id, state = state.as_str(), "job finished");
         self.store.conn().execute(
             "UPDATE jobs SET state = ?2, result = ?3, error = ?4, updated_at = ?5 WHERE id = ?1",
-            params![id, state.as_str(), result.as_ref().map(|v| v.to_string()), error, now_rfc3339()],
+            params![
+                id,
+                state.as_str(),
+                result.as_ref().map(|v| v.to_string()),
+                error,
+                now_rfc3339()
+            ],
         )?;
-        self.bus.publish(Some(id), event_kind::FINISHED, serde_json::json!({ "state": state, "error": error }))?;
+        self.bus.publish(
+            Some(id),
+            event_kind::FINISHED,
+            serde_json::json!({ "state": state, "error": error }),
+        )?;
         Ok(())
     }
 
     /// Asks a running job to stop; it ends as `cancelled` when it notices.
     pub fn cancel(&self, id: &str) -> Result<()> {
-        let token = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned();
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned();
         match token {
             Some(token) => {
                 token.cancel();
@@ -172,25 +225,37 @@ impl JobManager {
             }
             None => {
                 let record = self.get(id)?;
-                Err(Error::JobFinished { id: id.to_owned(), state: record.state.as_str().to_owned() })
+                Err(Error::JobFinished {
+                    id: id.to_owned(),
+                    state: record.state.as_str().to_owned(),
+                })
             }
         }
     }
 
     pub fn get(&self, id: &str) -> Result<JobRecord> {
         let conn = self.store.conn();
-        let mut stmt = conn.prepare(&format!("SELECT {} FROM jobs WHERE id = ?1", record::COLUMNS))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM jobs WHERE id = ?1",
+            record::COLUMNS
+        ))?;
         let mut rows = stmt.query_map([id], record::from_row)?;
         match rows.next() {
             Some(row) => row?,
-            None => Err(Error::NotFound { kind: "job", id: id.to_owned() }),
+            None => Err(Error::NotFound {
+                kind: "job",
+                id: id.to_owned(),
+            }),
         }
     }
 
     /// All jobs, newest first.
     pub fn list(&self) -> Result<Vec<JobRecord>> {
         let conn = self.store.conn();
-        let mut stmt = conn.prepare(&format!("SELECT {} FROM jobs ORDER BY created_at DESC, rowid DESC", record::COLUMNS))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM jobs ORDER BY created_at DESC, rowid DESC",
+            record::COLUMNS
+        ))?;
         let rows = stmt.query_map([], record::from_row)?;
         rows.map(|row| row?).collect()
     }
@@ -220,15 +285,31 @@ mod tests {
         let record = handle.wait().await.unwrap();
         assert_eq!(record.state, JobState::Completed);
         assert_eq!(record.result, Some(serde_json::json!("done")));
-        let kinds: Vec<String> = jobs.bus.since(0, Some(&id), 100).unwrap().into_iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, ["job.created", "job.progress", "job.progress", "job.finished"]);
+        let kinds: Vec<String> = jobs
+            .bus
+            .since(0, Some(&id), 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "job.created",
+                "job.progress",
+                "job.progress",
+                "job.finished"
+            ]
+        );
     }
 
     #[tokio::test]
     async fn failed_job_records_its_reason() {
         let jobs = manager();
         let handle = jobs
-            .spawn("test", serde_json::json!({}), |_| async move { Err(Error::invalid("dataset", "empty file")) })
+            .spawn("test", serde_json::json!({}), |_| async move {
+                Err(Error::invalid("dataset", "empty file"))
+            })
             .unwrap();
         let record = handle.wait().await.unwrap();
         assert_eq!(record.state, JobState::Failed);

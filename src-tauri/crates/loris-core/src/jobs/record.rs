@@ -29,9 +29,16 @@ impl JobState {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Queued, Self::Running, Self::Completed, Self::Failed, Self::Cancelled, Self::Interrupted]
-            .into_iter()
-            .find(|state| state.as_str() == text)
+        [
+            Self::Queued,
+            Self::Running,
+            Self::Completed,
+            Self::Failed,
+            Self::Cancelled,
+            Self::Interrupted,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
     }
 
     pub fn is_final(self) -> bool {
@@ -45,7 +52,9 @@ pub struct JobRecord {
     pub id: String,
     pub kind: String,
     pub state: JobState,
+    #[specta(type = crate::json_type::JsonValue)]
     pub params: serde_json::Value,
+    #[specta(type = Option<crate::json_type::JsonValue>)]
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
     pub created_at: String,
@@ -62,15 +71,22 @@ pub(super) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JobRe
     let params: String = row.get(3)?;
     let result: Option<String> = row.get(4)?;
     let json = |what: &str, text: &str| {
-        serde_json::from_str(text).map_err(|source| Error::Json { what: format!("job {id} {what}"), source })
+        serde_json::from_str(text).map_err(|source| Error::Json {
+            what: format!("job {id} {what}"),
+            source,
+        })
     };
     let record = (|| {
         Ok(JobRecord {
             kind: row.get(1)?,
-            state: JobState::parse(&state_text)
-                .ok_or_else(|| Error::Internal(format!("job {id} has unknown state {state_text}")))?,
+            state: JobState::parse(&state_text).ok_or_else(|| {
+                Error::Internal(format!("job {id} has unknown state {state_text}"))
+            })?,
             params: json("params", &params)?,
-            result: result.as_deref().map(|text| json("result", text)).transpose()?,
+            result: result
+                .as_deref()
+                .map(|text| json("result", text))
+                .transpose()?,
             error: row.get(5)?,
             created_at: row.get(6)?,
             updated_at: row.get(7)?,

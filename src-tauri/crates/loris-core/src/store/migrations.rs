@@ -53,14 +53,22 @@ pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if current > LATEST_VERSION {
-        return Err(Error::DatabaseTooNew { path: path.to_path_buf(), found: current, supported: LATEST_VERSION });
+        return Err(Error::DatabaseTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported: LATEST_VERSION,
+        });
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let applied = conn
-            .execute_batch(migration.sql)
-            .and_then(|()| conn.execute_batch(&format!("PRAGMA user_version = {}", migration.version)));
+        let applied = conn.execute_batch(migration.sql).and_then(|()| {
+            conn.execute_batch(&format!("PRAGMA user_version = {}", migration.version))
+        });
         match applied {
             Ok(()) => conn.execute_batch("COMMIT")?,
             Err(err) => {
@@ -88,9 +96,12 @@ mod tests {
     fn running_twice_changes_nothing() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn, Path::new(":memory:")).unwrap();
-        conn.execute("INSERT INTO settings VALUES ('k', '1', 'now')", []).unwrap();
+        conn.execute("INSERT INTO settings VALUES ('k', '1', 'now')", [])
+            .unwrap();
         migrate(&conn, Path::new(":memory:")).unwrap();
-        let n: i64 = conn.query_row("SELECT count(*) FROM settings", [], |r| r.get(0)).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1);
     }
 }

@@ -26,13 +26,18 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| classify(path, e))?;
         Self::configure(&conn).map_err(|e| classify(path, e))?;
         check_integrity(&conn, path)?;
         migrations::migrate(&conn, path)?;
-        Ok(Store { path: path.to_path_buf(), conn: Mutex::new(conn) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
     }
 
     /// An in-memory store, for tests.
@@ -40,7 +45,10 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         Self::configure(&conn)?;
         migrations::migrate(&conn, Path::new(":memory:"))?;
-        Ok(Store { path: PathBuf::from(":memory:"), conn: Mutex::new(conn) })
+        Ok(Store {
+            path: PathBuf::from(":memory:"),
+            conn: Mutex::new(conn),
+        })
     }
 
     fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -59,11 +67,16 @@ impl Store {
     pub fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
         // back on drop), so a poisoned lock is still safe to use.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` inside one transaction: all of its writes land, or none do.
-    pub fn transaction<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let value = f(&tx)?;
@@ -72,7 +85,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn().query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 }
 
@@ -81,7 +96,10 @@ impl Store {
 fn classify(path: &Path, err: rusqlite::Error) -> Error {
     match err.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-            Error::DatabaseCorrupt { path: path.to_path_buf(), reason: err.to_string() }
+            Error::DatabaseCorrupt {
+                path: path.to_path_buf(),
+                reason: err.to_string(),
+            }
         }
         Some(ErrorCode::CannotOpen) => Error::io(
             "opening database",
@@ -93,12 +111,16 @@ fn classify(path: &Path, err: rusqlite::Error) -> Error {
 }
 
 fn check_integrity(conn: &Connection, path: &Path) -> Result<()> {
-    let verdict: String =
-        conn.query_row("PRAGMA quick_check(1)", [], |row| row.get(0)).map_err(|e| classify(path, e))?;
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
+        .map_err(|e| classify(path, e))?;
     if verdict == "ok" {
         Ok(())
     } else {
-        Err(Error::DatabaseCorrupt { path: path.to_path_buf(), reason: verdict })
+        Err(Error::DatabaseCorrupt {
+            path: path.to_path_buf(),
+            reason: verdict,
+        })
     }
 }
 
@@ -113,14 +135,25 @@ mod tests {
         {
             let store = Store::open(&path).unwrap();
             assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
-            store.set_setting("ui.theme", &serde_json::json!("dark")).unwrap();
+            store
+                .set_setting("ui.theme", &serde_json::json!("dark"))
+                .unwrap();
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
-        assert_eq!(store.setting("ui.theme").unwrap(), Some(serde_json::json!("dark")));
-        let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            store.setting("ui.theme").unwrap(),
+            Some(serde_json::json!("dark"))
+        );
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = store.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
     }
 
@@ -133,7 +166,11 @@ mod tests {
         assert_eq!(err.code(), "database_corrupt", "{err}");
         assert!(err.to_string().contains("loris.db"));
         // Nothing was lost: the file is left as it was for the user to inspect.
-        assert!(std::fs::read(&path).unwrap().starts_with(b"this is not sqlite"));
+        assert!(
+            std::fs::read(&path)
+                .unwrap()
+                .starts_with(b"this is not sqlite")
+        );
     }
 
     #[test]
@@ -145,8 +182,11 @@ mod tests {
             let conn = store.conn();
             conn.execute_batch("PRAGMA journal_mode = DELETE;").unwrap();
             for i in 0..200 {
-                conn.execute("INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, 'x')", (format!("k{i}"), format!("\"{}\"", "v".repeat(200))))
-                    .unwrap();
+                conn.execute(
+                    "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, 'x')",
+                    (format!("k{i}"), format!("\"{}\"", "v".repeat(200))),
+                )
+                .unwrap();
             }
         }
         // Overwrite everything after the 100-byte header with garbage.
@@ -167,7 +207,10 @@ mod tests {
         let path = tmp.path().join("loris.db");
         {
             let store = Store::open(&path).unwrap();
-            store.conn().execute_batch(&format!("PRAGMA user_version = {}", LATEST_VERSION + 5)).unwrap();
+            store
+                .conn()
+                .execute_batch(&format!("PRAGMA user_version = {}", LATEST_VERSION + 5))
+                .unwrap();
         }
         let err = Store::open(&path).err().expect("must fail");
         assert_eq!(err.code(), "database_too_new");
@@ -177,7 +220,10 @@ mod tests {
     fn transaction_rolls_back_on_error() {
         let store = Store::open_in_memory().unwrap();
         let result: Result<()> = store.transaction(|tx| {
-            tx.execute("INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'x')", [])?;
+            tx.execute(
+                "INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'x')",
+                [],
+            )?;
             Err(Error::Cancelled)
         });
         assert!(result.is_err());

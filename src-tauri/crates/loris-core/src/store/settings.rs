@@ -10,10 +10,17 @@ impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<serde_json::Value>> {
         let raw: Option<String> = self
             .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()?;
-        raw.map(|text| serde_json::from_str(&text).map_err(|source| Error::Json { what: format!("setting {key}"), source }))
-            .transpose()
+        raw.map(|text| {
+            serde_json::from_str(&text).map_err(|source| Error::Json {
+                what: format!("setting {key}"),
+                source,
+            })
+        })
+        .transpose()
     }
 
     pub fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<()> {
@@ -31,11 +38,16 @@ impl Store {
     pub fn settings(&self) -> Result<Vec<(String, serde_json::Value)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT key, value FROM settings ORDER BY key")?;
-        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (key, text) = row?;
-            let value = serde_json::from_str(&text).map_err(|source| Error::Json { what: format!("setting {key}"), source })?;
+            let value = serde_json::from_str(&text).map_err(|source| Error::Json {
+                what: format!("setting {key}"),
+                source,
+            })?;
             out.push((key, value));
         }
         Ok(out)
@@ -50,7 +62,9 @@ mod tests {
     fn set_get_overwrite() {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.setting("x").unwrap(), None);
-        store.set_setting("x", &serde_json::json!({"a": 1})).unwrap();
+        store
+            .set_setting("x", &serde_json::json!({"a": 1}))
+            .unwrap();
         store.set_setting("x", &serde_json::json!([2])).unwrap();
         assert_eq!(store.setting("x").unwrap(), Some(serde_json::json!([2])));
         assert_eq!(store.settings().unwrap().len(), 1);
@@ -59,6 +73,12 @@ mod tests {
     #[test]
     fn empty_key_is_refused() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.set_setting(" ", &serde_json::json!(1)).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            store
+                .set_setting(" ", &serde_json::json!(1))
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
     }
 }
