@@ -4,7 +4,6 @@
 //! The test re-runs its own binary as the "app" process (filtered to `child_process`), kills it
 //! with SIGKILL while its job runs, then opens the same data dir again.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ fn child_process() {
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let home_for_announce = home.clone();
     runtime.block_on(async move {
         let service = Service::open(DataDir::at(home)).unwrap();
         let handle = service
@@ -31,7 +31,10 @@ fn child_process() {
                 Ok(serde_json::Value::Null)
             })
             .unwrap();
-        println!("JOB {}", handle.id);
+        // Announce the job through a file: the test harness shares stdout with its own output.
+        let announce = std::path::Path::new(&home_for_announce).join("job-id");
+        std::fs::write(announce.with_extension("tmp"), &handle.id).unwrap();
+        std::fs::rename(announce.with_extension("tmp"), announce).unwrap();
         std::future::pending::<()>().await;
     });
 }
@@ -48,15 +51,22 @@ async fn killed_job_is_interrupted_and_missed_events_replay() {
             "--test-threads=1",
         ])
         .env(CHILD_ENV, home.path())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let job_id = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("JOB ").map(str::to_owned))
-        .expect("child printed its job id");
+    let announce = home.path().join("job-id");
+    let mut job_id = None;
+    for _ in 0..600 {
+        if let Ok(id) = std::fs::read_to_string(&announce) {
+            job_id = Some(id);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Some(job_id) = job_id else {
+        let _ = child.kill();
+        panic!("the child process never started its job");
+    };
     // Let it publish a few progress events, then kill it without warning.
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
