@@ -38,6 +38,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust: tests (includes the check that ui/src/bindings.ts matches the commands)"
 cargo test --workspace --locked
 
+step "rust: the real OS keychain (GNOME Keyring's Secret Service on a private D-Bus session)"
+KR=$(mktemp -d)
+mkdir -p -m 700 "$KR/run"
+XDG_DATA_HOME=$KR/data XDG_RUNTIME_DIR=$KR/run dbus-run-session -- bash -c '
+  printf ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  keyctl session - cargo test --workspace --locked --test keyring_real -- --ignored'
+
 step "bundle: .deb, installed with dpkg"
 ui/node_modules/.bin/tauri build --bundles deb --ci
 DEB=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)

@@ -10,7 +10,9 @@ step() { echo "=== setup: $*"; }
 APT_PACKAGES=(
   # building the Tauri app
   build-essential pkg-config curl wget file libwebkit2gtk-4.1-dev libgtk-3-dev libxdo-dev
-  libssl-dev libayatana-appindicator3-dev librsvg2-dev
+  libssl-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
+  # the keychain tests: a Secret Service (GNOME Keyring) on a private D-Bus, the kernel keyring
+  gnome-keyring keyutils
   # end-to-end tests: a virtual display and the WebKit WebDriver
   xvfb xauth webkit2gtk-driver dbus-daemon fonts-dejavu-core
   # fixtures and packaging

@@ -6,6 +6,8 @@
 pub mod bindings;
 mod commands;
 mod events;
+#[cfg(test)]
+mod guard_tests;
 mod state;
 
 use std::sync::Arc;
@@ -19,7 +21,13 @@ pub fn run() -> anyhow::Result<()> {
     let data_dir = loris_core::DataDir::from_env()?;
     let log_guard = loris_core::logging::init(&data_dir.log_dir(), cfg!(debug_assertions))?;
     let service = Arc::new(loris_core::Service::open(data_dir)?);
-    let builder = bindings::builder();
+    let (secrets, backend) = loris_auth::open_secrets(service.data_dir().root());
+    let auth = Arc::new(loris_auth::Auth::new(
+        Arc::clone(service.store()),
+        secrets,
+        backend,
+    )?);
+    let builder = bindings::builder::<tauri::Wry>();
     let invoke_handler = builder.invoke_handler();
 
     tauri::Builder::default()
@@ -29,6 +37,7 @@ pub fn run() -> anyhow::Result<()> {
             builder.mount_events(app);
             app.manage(AppState {
                 service: Arc::clone(&service),
+                auth: Arc::clone(&auth),
             });
             events::bridge(app.handle().clone(), Arc::clone(&service));
             Ok(())

@@ -1,6 +1,19 @@
 use std::sync::Arc;
 
-/// What every command can reach: the one service layer.
+use loris_auth::{Auth, AuthUser};
+use loris_core::ApiError;
+
+/// What every command can reach: the one service layer and its auth.
 pub struct AppState {
     pub service: Arc<loris_core::Service>,
+    pub auth: Arc<Auth>,
+}
+
+impl AppState {
+    /// The check every guarded command starts with: a valid, unrevoked access token whose user
+    /// has no pending password change. The decision is the service layer's (`Auth::authorize`),
+    /// not the UI's.
+    pub fn authorize(&self, access_token: &str) -> Result<AuthUser, ApiError> {
+        Ok(self.auth.authorize(access_token)?)
+    }
 }

@@ -21,6 +21,14 @@ const pages = [
   { id: "settings", title: "Settings" },
 ];
 
+/** Saves a screenshot once the page had a moment to paint. */
+async function shot(name) {
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const file = join(outDir, `${name}.png`);
+  writeFileSync(file, await session.screenshot());
+  return file;
+}
+
 let passed = 0;
 let failed = 0;
 async function check(name, body) {
@@ -41,16 +49,38 @@ try {
     if (title !== "Loris Studio") throw new Error(`title is ${JSON.stringify(title)}`);
   });
 
+  // First run: the app creates the admin user and shows its passphrase once; sign in with it,
+  // then replace it as the app requires.
+  let passphrase = "";
+  await check("first-run screen shows the generated passphrase", async () => {
+    const username = await session.waitForText('[data-testid="first-run-username"]', (text) => text.length > 0);
+    passphrase = await session.waitForText('[data-testid="first-run-passphrase"]', (text) => text.length >= 8);
+    await shot("first-run");
+    if (username !== "admin") throw new Error(`username is ${username}`);
+  });
+  await check("sign in with the first-run passphrase", async () => {
+    await session.click('[data-testid="first-run-continue"]');
+    await session.type('[data-testid="login-username"]', "admin");
+    await session.type('[data-testid="login-password"]', passphrase);
+    await shot("login");
+    await session.click('[data-testid="login-submit"]');
+    await session.waitFor('[data-testid="change-old"]');
+  });
+  await check("change the first-run password", async () => {
+    await session.type('[data-testid="change-old"]', passphrase);
+    await session.type('[data-testid="change-new"]', "e2e correct horse battery");
+    await session.type('[data-testid="change-confirm"]', "e2e correct horse battery");
+    await shot("change-password");
+    await session.click('[data-testid="change-submit"]');
+    await session.waitFor('[data-testid="nav-chat"]');
+  });
+
   for (const page of pages) {
     await check(`page ${page.id} renders`, async () => {
       await session.click(`[data-testid="nav-${page.id}"]`);
       const heading = await session.text(`[data-testid="page-${page.id}"] h1`);
       if (heading !== page.title) throw new Error(`h1 is ${JSON.stringify(heading)}`);
-      // Let fonts and data settle before the picture.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const file = join(outDir, `page-${page.id}.png`);
-      writeFileSync(file, await session.screenshot());
-      return file;
+      return shot(`page-${page.id}`);
     });
   }
 
@@ -60,7 +90,8 @@ try {
     const shown = await session.waitForText('[data-testid="about-data-dir"]', (text) => text.length > 0);
     if (expected && shown !== expected) throw new Error(`shows ${shown}, expected ${expected}`);
     const version = await session.text('[data-testid="about-version"]');
-    return `${shown} (version ${version})`;
+    const backend = await session.text('[data-testid="settings-secret-backend"]');
+    return `${shown} (version ${version}); secrets: ${backend.replace(/\s+/g, " ")}`;
   });
 } finally {
   await session.end();

@@ -60,6 +60,12 @@ export class Session {
     await this.call("POST", `/element/${await this.waitFor(css)}/click`, {});
   }
 
+  async type(css, text) {
+    const id = await this.waitFor(css);
+    await this.call("POST", `/element/${id}/clear`, {});
+    await this.call("POST", `/element/${id}/value`, { text });
+  }
+
   async screenshot() {
     return Buffer.from(await this.call("GET", "/screenshot"), "base64");
   }

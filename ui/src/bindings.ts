@@ -8,73 +8,40 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
+	/**  Whether the app still needs its first-run set-up, and which secret store is in use. */
+	authStatus: () => typedError<AuthStatus, ApiError>(__TAURI_INVOKE("auth_status")),
+	/**  Creates the admin user and returns its generated passphrase, once. */
+	authFirstRun: () => typedError<FirstRunCredentials, ApiError>(__TAURI_INVOKE("auth_first_run")),
+	/**  Argon2 verification takes a moment: it runs off the main thread. */
+	authLogin: (username: string, password: string) => typedError<Session, ApiError>(__TAURI_INVOKE("auth_login", { username, password })),
+	authRefresh: (refreshToken: string) => typedError<Session, ApiError>(__TAURI_INVOKE("auth_refresh", { refreshToken })),
+	authLogout: (accessToken: string) => typedError<null, ApiError>(__TAURI_INVOKE("auth_logout", { accessToken })),
+	/**  Allowed while a password change is pending (that is what the change screen is for). */
+	authChangePassword: (accessToken: string, oldPassword: string, newPassword: string) => typedError<Session, ApiError>(__TAURI_INVOKE("auth_change_password", { accessToken, oldPassword, newPassword })),
 	/**  Version, data dir, database and log paths, and a hardware summary. */
-	appInfo: () => typedError<AppInfo_Serialize, ApiError_Serialize>(__TAURI_INVOKE("app_info")),
+	appInfo: (accessToken: string) => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info", { accessToken })),
 	/**  Every job, newest first. */
-	jobsList: () => typedError<JobRecord_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("jobs_list")),
+	jobsList: (accessToken: string) => typedError<JobRecord[], ApiError>(__TAURI_INVOKE("jobs_list", { accessToken })),
 	/**  Asks a running job to stop. */
-	jobCancel: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("job_cancel", { id })),
+	jobCancel: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("job_cancel", { accessToken, id })),
 	/**  Stored events after `after_seq`, for a webview that reconnects. */
-	eventsSince: (afterSeq: EventSeq) => typedError<AppEvent_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("events_since", { afterSeq })),
+	eventsSince: (accessToken: string, afterSeq: EventSeq) => typedError<AppEvent[], ApiError>(__TAURI_INVOKE("events_since", { accessToken, afterSeq })),
 };
 
 /** Events */
 export const events = {
-	appEventMessage: makeEvent<AppEventMessage_Serialize, AppEventMessage_Deserialize>("app-event-message"),
+	appEventMessage: makeEvent<AppEventMessage, AppEventMessage>("app-event-message"),
 };
 
 /* Types */
 /**  The wire form of an error: `{code, message, details}`. */
-export type ApiError = ApiError_Serialize | ApiError_Deserialize;
-
-/**  The wire form of an error: `{code, message, details}`. */
-export type ApiError_Deserialize = {
-	code: string,
-	message: string,
-	details?: JsonValue | null,
-};
-
-/**  The wire form of an error: `{code, message, details}`. */
-export type ApiError_Serialize = {
+export type ApiError = {
 	code: string,
 	message: string,
 	details: JsonValue | null,
 };
 
-export type AppEvent = AppEvent_Serialize | AppEvent_Deserialize;
-
-/**
- *  One event of the service's bus, as the webview receives it. The UI keeps the last `seq` it
- *  saw and calls `events_since` after a reload to replay what it missed.
- */
-export type AppEventMessage = AppEventMessage_Serialize | AppEventMessage_Deserialize;
-
-/**
- *  One event of the service's bus, as the webview receives it. The UI keeps the last `seq` it
- *  saw and calls `events_since` after a reload to replay what it missed.
- */
-export type AppEventMessage_Deserialize = AppEvent_Deserialize;
-
-/**
- *  One event of the service's bus, as the webview receives it. The UI keeps the last `seq` it
- *  saw and calls `events_since` after a reload to replay what it missed.
- */
-export type AppEventMessage_Serialize = AppEvent_Serialize;
-
-export type AppEvent_Deserialize = {
-	/**
-	 *  Strictly increasing across all events of this data dir. A JavaScript number holds it
-	 *  exactly up to 2^53, far beyond any event count.
-	 */
-	seq: number,
-	at: string,
-	jobId?: string | null,
-	/**  A dotted name such as `job.progress`; the payload's shape depends on it. */
-	kind: string,
-	payload: JsonValue,
-};
-
-export type AppEvent_Serialize = {
+export type AppEvent = {
 	/**
 	 *  Strictly increasing across all events of this data dir. A JavaScript number holds it
 	 *  exactly up to 2^53, far beyond any event count.
@@ -87,28 +54,42 @@ export type AppEvent_Serialize = {
 	payload: JsonValue,
 };
 
-export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
+/**
+ *  One event of the service's bus, as the webview receives it. The UI keeps the last `seq` it
+ *  saw and calls `events_since` after a reload to replay what it missed.
+ */
+export type AppEventMessage = AppEvent;
 
-export type AppInfo_Deserialize = {
+export type AppInfo = {
 	version: string,
 	dataDir: string,
 	databasePath: string,
 	logDir: string,
 	logFile: string,
-	hardware: HardwareSummary_Deserialize,
+	hardware: HardwareSummary,
 };
 
-export type AppInfo_Serialize = {
-	version: string,
-	dataDir: string,
-	databasePath: string,
-	logDir: string,
-	logFile: string,
-	hardware: HardwareSummary_Serialize,
+export type AuthStatus = {
+	/**  No user exists yet: the UI shows the first-run page. */
+	needsFirstRun: boolean,
+	secretBackend: SecretBackendInfo,
+};
+
+export type AuthUser = {
+	id: string,
+	username: string,
+	/**  The UI sends the user to the change-password page while this is true. */
+	mustChangePassword: boolean,
 };
 
 /**  An event sequence number as the webview sends it (a JavaScript number). */
 export type EventSeq = number;
+
+/**  The first user and its generated passphrase, returned exactly once. */
+export type FirstRunCredentials = {
+	username: string,
+	passphrase: string,
+};
 
 export type GpuSummary = {
 	name: string,
@@ -116,23 +97,7 @@ export type GpuSummary = {
 };
 
 /**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
-export type HardwareSummary = HardwareSummary_Serialize | HardwareSummary_Deserialize;
-
-/**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
-export type HardwareSummary_Deserialize = {
-	os: string,
-	cpuModel: string,
-	physicalCores?: number | null,
-	logicalCores: number,
-	ramTotalBytes: number,
-	ramAvailableBytes: number,
-	gpus: GpuSummary[],
-	/**  Why the GPU list is empty, when it is. */
-	gpuNote?: string | null,
-};
-
-/**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
-export type HardwareSummary_Serialize = {
+export type HardwareSummary = {
 	os: string,
 	cpuModel: string,
 	physicalCores: number | null,
@@ -144,20 +109,7 @@ export type HardwareSummary_Serialize = {
 	gpuNote: string | null,
 };
 
-export type JobRecord = JobRecord_Serialize | JobRecord_Deserialize;
-
-export type JobRecord_Deserialize = {
-	id: string,
-	kind: string,
-	state: JobState,
-	params: JsonValue,
-	result?: JsonValue | null,
-	error?: string | null,
-	createdAt: string,
-	updatedAt: string,
-};
-
-export type JobRecord_Serialize = {
+export type JobRecord = {
 	id: string,
 	kind: string,
 	state: JobState,
@@ -173,6 +125,32 @@ export type JobState = "queued" | "running" | "completed" | "failed" | "cancelle
 "interrupted";
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
+
+/**  Which store holds the secrets, for Settings and the log. */
+export type SecretBackendInfo = {
+	/**
+	 *  `secret-service`, `macos-keychain`, `windows-credential-manager`, `file` (or `memory` in
+	 *  tests).
+	 */
+	name: string,
+	/**  True when the OS keychain could not be used and secrets are in the fallback file. */
+	isFallback: boolean,
+	/**  Why the keychain could not be used, when it could not. */
+	reason: string | null,
+};
+
+/**  A signed-in session: what login, refresh and change-password return. */
+export type Session = {
+	/**  JWT (HS256) for every guarded call; expires after 60 minutes. */
+	accessToken: string,
+	/**  Unix seconds. */
+	accessExpiresAt: number,
+	/**  Opaque, single use: `refresh` returns a new one and spends this one. */
+	refreshToken: string,
+	/**  Unix seconds. */
+	refreshExpiresAt: number,
+	user: AuthUser,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -17,8 +17,10 @@ pub struct EventSeq(#[specta(type = specta_typescript::Number)] i64);
 #[specta::specta]
 pub fn events_since(
     state: State<'_, AppState>,
+    access_token: String,
     after_seq: EventSeq,
 ) -> Result<Vec<AppEvent>, ApiError> {
+    state.authorize(&access_token)?;
     if after_seq.0 < 0 {
         return Err(loris_core::Error::invalid("afterSeq", "must be at least 0").into());
     }

@@ -2,5 +2,6 @@
 //! `{code, message, details}` on failure.
 
 pub mod app;
+pub mod auth;
 pub mod events;
 pub mod jobs;

@@ -1,5 +1,5 @@
 import { TriangleAlert } from "lucide-react";
-import { CLIENT_ERROR_CODES, type BackendError } from "../lib/backend-error";
+import { AUTH_ERROR_CODES, CLIENT_ERROR_CODES, type BackendError } from "../lib/backend-error";
 
 /**
  * A headline per error code; the backend's message is shown underneath as detail.
@@ -9,6 +9,8 @@ function headline(code: string): string {
   switch (code) {
     case CLIENT_ERROR_CODES.ipc:
       return "Couldn't reach the Loris Studio backend";
+    case AUTH_ERROR_CODES.unauthenticated:
+      return "Your session has ended: sign in again";
     default:
       return "Something went wrong";
   }

@@ -1,10 +1,18 @@
 import { commands, events } from "../bindings";
-import type { ApiError, AppEvent, AppInfo, JobRecord } from "./types";
-import { toBackendError } from "./backend-error";
-import { DEMO_APP_INFO, DEMO_JOBS } from "./demo-data";
+import type { ApiError, AppEvent, AppInfo, AuthStatus, FirstRunCredentials, JobRecord, Session } from "./types";
+import { AUTH_ERROR_CODES, BackendError, toBackendError } from "./backend-error";
+import {
+  DEMO_APP_INFO,
+  DEMO_AUTH_STATUS,
+  DEMO_FIRST_RUN,
+  DEMO_JOBS,
+  demoSession,
+  demoUsernameFromToken,
+} from "./demo-data";
 import { isTauri } from "./runtime";
+import { sessionHooks } from "./session-hooks";
 
-export { BackendError, CLIENT_ERROR_CODES } from "./backend-error";
+export { AUTH_ERROR_CODES, BackendError, CLIENT_ERROR_CODES } from "./backend-error";
 
 /** What a generated command resolves to; the generated file does not export a name for it. */
 export type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
@@ -32,21 +40,114 @@ async function call<T>(command: () => Promise<CommandResult<T>>): Promise<T> {
   return unwrap(result);
 }
 
+function isUnauthenticated(error: unknown): error is BackendError {
+  return error instanceof BackendError && error.code === AUTH_ERROR_CODES.unauthenticated;
+}
+
+/** The error a guarded call fails with when there is no session to send at all. */
+function notSignedIn(): BackendError {
+  return new BackendError(AUTH_ERROR_CODES.unauthenticated, "Not signed in.", { reason: "no_session" });
+}
+
+type GuardedOptions = {
+  /** Clear the session (and so return to the login page) when it cannot be renewed. Default true. */
+  endSessionOnFailure?: boolean;
+};
+
+/**
+ * Runs a command that needs a session, with the current access token as its first argument.
+ * When the backend answers `unauthenticated`, the session is renewed (one refresh, shared by
+ * every call that failed at the same time) and the call is retried once. When that is not
+ * possible, or the retry is refused too, the session is cleared and the error rethrown.
+ */
+async function guarded<T>(
+  command: (accessToken: string) => Promise<CommandResult<T>>,
+  { endSessionOnFailure = true }: GuardedOptions = {},
+): Promise<T> {
+  const hooks = sessionHooks();
+  const token = hooks.accessToken();
+  let refused: BackendError | null = null;
+  if (token !== null) {
+    try {
+      return await call(() => command(token));
+    } catch (error) {
+      if (!isUnauthenticated(error)) throw error;
+      refused = error;
+    }
+  }
+
+  const renewed = await hooks.renewAfter(token);
+  if (renewed === null) {
+    if (endSessionOnFailure) hooks.sessionLost();
+    throw refused ?? notSignedIn();
+  }
+  try {
+    return await call(() => command(renewed));
+  } catch (error) {
+    if (endSessionOnFailure && isUnauthenticated(error)) hooks.sessionLost();
+    throw error;
+  }
+}
+
 function demo<T>(value: T): Promise<T> {
   return Promise.resolve(structuredClone(value));
 }
 
+// --- Auth: status, first run, login and refresh need no session. ---
+
+/** Whether the first-run setup is pending, and which secret store the backend uses. */
+export function authStatus(): Promise<AuthStatus> {
+  return isTauri() ? call(commands.authStatus) : demo(DEMO_AUTH_STATUS);
+}
+
+/** Creates the admin user. Its passphrase is in this answer and nowhere else, ever. */
+export function authFirstRun(): Promise<FirstRunCredentials> {
+  return isTauri() ? call(commands.authFirstRun) : demo(DEMO_FIRST_RUN);
+}
+
+/** In the demo any username and password are accepted. */
+export function authLogin(username: string, password: string): Promise<Session> {
+  return isTauri() ? call(() => commands.authLogin(username, password)) : demo(demoSession(username));
+}
+
+/** Trades a refresh token (single use: it is rotated) for a new session. */
+export function authRefresh(refreshToken: string): Promise<Session> {
+  return isTauri()
+    ? call(() => commands.authRefresh(refreshToken))
+    : demo(demoSession(demoUsernameFromToken(refreshToken)));
+}
+
+/** Revokes the current session on the backend. Never clears the local session by itself. */
+export function authLogout(): Promise<null> {
+  return isTauri()
+    ? guarded((token) => commands.authLogout(token), { endSessionOnFailure: false })
+    : demo(null);
+}
+
+/** Changes the signed-in user's password. The backend revokes every session and returns a new one. */
+export function authChangePassword(oldPassword: string, newPassword: string): Promise<Session> {
+  if (!isTauri()) return demo(demoSession(demoUsernameFromToken(sessionHooks().accessToken())));
+  return guarded((token) => commands.authChangePassword(token, oldPassword, newPassword));
+}
+
+// --- Everything else needs a session; backend.ts adds the access token. ---
+
 export function appInfo(): Promise<AppInfo> {
-  return isTauri() ? call(commands.appInfo) : demo(DEMO_APP_INFO);
+  return isTauri() ? guarded((token) => commands.appInfo(token)) : demo(DEMO_APP_INFO);
 }
 
 export function jobsList(): Promise<JobRecord[]> {
-  return isTauri() ? call(commands.jobsList) : demo(DEMO_JOBS);
+  return isTauri() ? guarded((token) => commands.jobsList(token)) : demo(DEMO_JOBS);
+}
+
+/** Asks a running job to stop. */
+export function jobCancel(id: string): Promise<null> {
+  return isTauri() ? guarded((token) => commands.jobCancel(token, id)) : demo(null);
 }
 
 /** Events with `seq > afterSeq`, for replaying what a reconnecting UI missed. */
 export function eventsSince(afterSeq: number): Promise<AppEvent[]> {
-  return isTauri() ? call(() => commands.eventsSince(afterSeq)) : demo([]);
+  return isTauri() ? guarded((token) => commands.eventsSince(token, afterSeq)) : demo([]);
 }
 
 /** Subscribes to the backend's event bus. Resolves to an unsubscribe function. */

@@ -1,4 +1,4 @@
-import type { AppInfo, JobRecord } from "./types";
+import type { AppInfo, AuthStatus, FirstRunCredentials, JobRecord, Session } from "./types";
 
 /**
  * Shown when the UI runs outside the desktop app (plain browser, `vite preview`, end-to-end tests).
@@ -46,3 +46,46 @@ export const DEMO_JOBS: JobRecord[] = [
     updatedAt: "2025-01-01T09:05:00Z",
   },
 ];
+
+/** A plain browser has no first run to do and no keychain; the name says so. */
+export const DEMO_AUTH_STATUS: AuthStatus = {
+  needsFirstRun: false,
+  secretBackend: { name: "Demo: no keychain in a plain browser", isFallback: false, reason: null },
+};
+
+/** Never shown in practice (the demo needs no first run), but labelled all the same. */
+export const DEMO_FIRST_RUN: FirstRunCredentials = {
+  username: "demo-admin",
+  passphrase: "demo-passphrase-not-a-real-secret",
+};
+
+const DEMO_ACCESS_SECONDS = 60 * 60;
+const DEMO_REFRESH_SECONDS = 7 * 24 * 60 * 60;
+const DEMO_TOKEN_PREFIXES = ["demo-access-token:", "demo-refresh-token:"] as const;
+
+/**
+ * The demo login accepts any username and password and hands out a session shaped like the real
+ * one. Its tokens only carry the username, so a reload or a password change keeps the demo name.
+ */
+export function demoSession(username: string, now: number = Date.now()): Session {
+  const seconds = Math.floor(now / 1000);
+  const name = encodeURIComponent(username.trim() || "demo");
+  return {
+    accessToken: `${DEMO_TOKEN_PREFIXES[0]}${name}`,
+    accessExpiresAt: seconds + DEMO_ACCESS_SECONDS,
+    refreshToken: `${DEMO_TOKEN_PREFIXES[1]}${name}`,
+    refreshExpiresAt: seconds + DEMO_REFRESH_SECONDS,
+    user: { id: "demo-user", username: decodeURIComponent(name), mustChangePassword: false },
+  };
+}
+
+/** The username a demo token was issued to ("demo" for anything else). */
+export function demoUsernameFromToken(token: string | null): string {
+  const prefix = DEMO_TOKEN_PREFIXES.find((p) => token?.startsWith(p));
+  if (!token || !prefix) return "demo";
+  try {
+    return decodeURIComponent(token.slice(prefix.length)) || "demo";
+  } catch {
+    return "demo";
+  }
+}

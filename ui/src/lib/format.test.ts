@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_APP_INFO } from "./demo-data";
-import { formatBytes, formatCores, formatHardwareLine } from "./format";
+import { formatBytes, formatCores, formatCountdown, formatHardwareLine } from "./format";
 
 const GiB = 1024 ** 3;
 
@@ -28,5 +28,13 @@ describe("format", () => {
 
   it("describes cores when the physical count is unknown", () => {
     expect(formatCores({ ...DEMO_APP_INFO.hardware, physicalCores: null, logicalCores: 12 })).toBe("12 threads");
+  });
+
+  it("formats a countdown as m:ss", () => {
+    expect(formatCountdown(42)).toBe("0:42");
+    expect(formatCountdown(60)).toBe("1:00");
+    expect(formatCountdown(75)).toBe("1:15");
+    expect(formatCountdown(0.2)).toBe("0:01");
+    expect(formatCountdown(-3)).toBe("0:00");
   });
 });

@@ -1,12 +1,15 @@
-// The backend's types as the webview receives them. tauri-specta emits a `_Serialize` form
-// (what Rust sends) and a `_Deserialize` form (what Rust accepts) for each; the UI only reads
-// what Rust sends, so it names those plainly here.
+// The backend's types, from the generated bindings, in one place for the rest of the UI.
 export type {
-  ApiError_Serialize as ApiError,
-  AppEvent_Serialize as AppEvent,
-  AppInfo_Serialize as AppInfo,
-  HardwareSummary_Serialize as HardwareSummary,
-  JobRecord_Serialize as JobRecord,
+  ApiError,
+  AppEvent,
+  AppInfo,
+  AuthStatus,
+  AuthUser,
+  FirstRunCredentials,
+  HardwareSummary,
+  JobRecord,
   JobState,
   JsonValue,
+  SecretBackendInfo,
+  Session,
 } from "../bindings";

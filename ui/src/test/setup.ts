@@ -8,5 +8,6 @@ window.scrollTo = () => undefined;
 afterEach(() => {
   cleanup();
   window.localStorage.clear();
+  window.sessionStorage.clear();
   document.documentElement.className = "";
 });

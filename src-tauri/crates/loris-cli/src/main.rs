@@ -33,6 +33,15 @@ enum Command {
     /// Long-running work: training, recipe runs, exports.
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// Run one prompt through a local model and print the completion as it is generated.
+    Generate(commands::generate::GenerateArgs),
+    /// GPUs (through NVML), CPU, RAM and free disk; `--watch` for live samples.
+    Hw(commands::hw::HwArgs),
+    /// GPU memory to train (lora, qlora, full) or serve (--infer) a model, and whether it fits.
+    Estimate(commands::estimate::EstimateArgs),
+    /// Users: first-run setup without a window, password reset, list.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +62,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Info => commands::info::run(&service, cli.json),
         Command::Jobs(cmd) => commands::jobs::run(&service, cmd, cli.json),
+        Command::Generate(args) => commands::generate::run(args, cli.json),
+        Command::Hw(args) => commands::hw::run(args, service.data_dir().root(), cli.json),
+        Command::Estimate(args) => commands::estimate::run(args, cli.json),
+        Command::User(cmd) => commands::user::run(&service, cmd, cli.json),
     }
 }

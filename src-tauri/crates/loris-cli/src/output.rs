@@ -11,9 +11,21 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 /// Errors from the service layer keep their stable code; with `--json` they print as
 /// `{"error": {code, message, details}}` on stdout so scripts can parse one stream.
 pub fn print_error(err: &anyhow::Error, json: bool) {
-    let api = match err.downcast_ref::<loris_core::Error>() {
-        Some(core) => ApiError::from(core),
-        None => ApiError::new("cli", format!("{err:#}")),
+    let api = if let Some(core) = err.downcast_ref::<loris_core::Error>() {
+        ApiError::from(core)
+    } else if let Some(auth) = err.downcast_ref::<loris_auth::Error>() {
+        ApiError::from(auth)
+    } else if let Some(infer) = err.downcast_ref::<loris_infer::InferError>() {
+        ApiError::new(infer.code(), infer.to_string())
+    } else if let Some(model) = err.downcast_ref::<loris_models::ModelError>() {
+        ApiError::new(model.code(), model.to_string())
+    } else if let Some(hw) = err.downcast_ref::<loris_hardware::HardwareError>() {
+        ApiError {
+            details: hw.details(),
+            ..ApiError::new(hw.code(), hw.to_string())
+        }
+    } else {
+        ApiError::new("cli", format!("{err:#}"))
     };
     if json {
         println!("{}", serde_json::json!({ "error": api }));

@@ -1,7 +1,11 @@
-import { Outlet } from "@tanstack/react-router";
+import { Outlet, useRouterState } from "@tanstack/react-router";
+import { useLeaveWhenSessionEnds } from "../../hooks/useLeaveWhenSessionEnds";
 import { Sidebar } from "./Sidebar";
 
 export function AppShell() {
+  const here = useRouterState({ select: (state) => state.location.href });
+  useLeaveWhenSessionEnds(here);
+
   return (
     <div className="flex h-full overflow-hidden">
       <Sidebar />

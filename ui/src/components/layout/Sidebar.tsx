@@ -1,4 +1,6 @@
+import { LogOut, UserRound } from "lucide-react";
 import { backendMode } from "../../lib/backend";
+import { useSessionStore } from "../../stores/session";
 import { DemoBadge } from "../DemoBadge";
 import { HardwareStatus } from "./HardwareStatus";
 import { NAV_ITEMS } from "./nav-items";
@@ -9,6 +11,30 @@ function Brand() {
     <div className="flex items-center gap-2.5 px-3">
       <img src="/favicon.svg" alt="" className="size-7" />
       <span className="text-[15px] font-semibold tracking-tight">Loris Studio</span>
+    </div>
+  );
+}
+
+function SignedInUser() {
+  const username = useSessionStore((s) => s.session?.user.username ?? null);
+  const logout = useSessionStore((s) => s.logout);
+  return (
+    <div className="flex items-center gap-2 px-2">
+      <div className="flex min-w-0 flex-1 items-center gap-2 px-1 text-sm text-zinc-700 dark:text-zinc-300">
+        <UserRound aria-hidden className="size-4 shrink-0 text-zinc-500" />
+        <span data-testid="signed-in-user" className="truncate" title={username ?? undefined}>
+          {username}
+        </span>
+      </div>
+      <button
+        type="button"
+        data-testid="sign-out"
+        onClick={() => void logout()}
+        className="inline-flex shrink-0 items-center gap-1.5 rounded-md px-2 py-1 text-xs font-medium text-zinc-600 transition-colors hover:bg-zinc-200/60 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:hover:bg-zinc-800/60 dark:hover:text-zinc-100"
+      >
+        <LogOut aria-hidden className="size-3.5" />
+        Sign out
+      </button>
     </div>
   );
 }
@@ -29,6 +55,7 @@ export function Sidebar() {
           </div>
         ) : null}
         <HardwareStatus />
+        <SignedInUser />
       </div>
     </aside>
   );

@@ -1,8 +1,14 @@
 import { SendHorizontal } from "lucide-react";
 import { Button } from "../../components/ui/Button";
+import { useDraftsStore } from "../../stores/drafts";
 
-/** The message box. Disabled until a model is loaded. */
+/**
+ * The message box. Disabled until a model is loaded. Its text is a draft (src/stores/drafts.ts):
+ * it survives the session ending and comes back after signing in again.
+ */
 export function Composer() {
+  const draft = useDraftsStore((s) => s.chatComposer);
+  const setDraft = useDraftsStore((s) => s.setChatComposer);
   return (
     <form
       className="border-t border-zinc-200 p-4 dark:border-zinc-800"
@@ -18,6 +24,8 @@ export function Composer() {
           data-testid="chat-composer"
           rows={2}
           disabled
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
           placeholder="Load a model to start chatting"
           className="min-h-10 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none placeholder:text-zinc-500 disabled:cursor-not-allowed"
         />

@@ -1,10 +1,11 @@
 import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, JobRecord } from "../../lib/types";
+import type { AppInfo, AuthStatus, JobRecord } from "../../lib/types";
 import * as backend from "../../lib/backend";
 import { BackendError } from "../../lib/backend-error";
 import { useAppInfoStore } from "../../stores/app-info";
 import { useJobsStore } from "../../stores/jobs";
+import { resetAuthForTests, signInForTest, TEST_AUTH_STATUS } from "../../test/auth";
 import { renderRoute } from "../../test/render-route";
 
 vi.mock("../../lib/backend", async () => {
@@ -12,7 +13,14 @@ vi.mock("../../lib/backend", async () => {
   return {
     BackendError: errors.BackendError,
     CLIENT_ERROR_CODES: errors.CLIENT_ERROR_CODES,
+    AUTH_ERROR_CODES: errors.AUTH_ERROR_CODES,
     backendMode: vi.fn(() => "tauri"),
+    authStatus: vi.fn(),
+    authFirstRun: vi.fn(),
+    authLogin: vi.fn(),
+    authRefresh: vi.fn(),
+    authLogout: vi.fn(() => Promise.resolve(null)),
+    authChangePassword: vi.fn(),
     appInfo: vi.fn(),
     jobsList: vi.fn(),
     eventsSince: vi.fn(() => Promise.resolve([])),
@@ -54,6 +62,9 @@ const JOBS: JobRecord[] = [
 ];
 
 beforeEach(() => {
+  resetAuthForTests();
+  signInForTest();
+  vi.mocked(backend.authStatus).mockResolvedValue(TEST_AUTH_STATUS);
   useAppInfoStore.setState({ status: "idle", info: null, error: null });
   useJobsStore.setState({ status: "idle", jobs: [], error: null });
   vi.mocked(backend.appInfo).mockResolvedValue(INFO);
@@ -93,5 +104,27 @@ describe("Settings page", () => {
     expect(notice).toHaveAttribute("data-error-code", "ipc_error");
     expect(notice).toHaveTextContent("Couldn't reach the Loris Studio backend");
     expect(screen.getByTestId("hardware-status")).toHaveTextContent("Hardware unknown");
+  });
+
+  it("shows the keychain backend in use in the Security section", async () => {
+    renderRoute("/settings");
+    const backendInfo = await screen.findByTestId("settings-secret-backend");
+    expect(backendInfo).toHaveTextContent("Secret Service (test)");
+    expect(screen.queryByTestId("secret-backend-fallback-warning")).not.toBeInTheDocument();
+    expect(screen.getByTestId("security-username")).toHaveTextContent("ada");
+    expect(screen.getByTestId("settings-change-password")).toHaveAttribute("href", "/change-password?redirect=%2Fsettings");
+  });
+
+  it("warns, with the reason, when secrets are in the fallback file", async () => {
+    const fallback: AuthStatus = {
+      needsFirstRun: false,
+      secretBackend: { name: "Encrypted file (fallback)", isFallback: true, reason: "No Secret Service on the session bus" },
+    };
+    vi.mocked(backend.authStatus).mockResolvedValue(fallback);
+    renderRoute("/settings");
+    const warning = await screen.findByTestId("secret-backend-fallback-warning");
+    expect(warning).toHaveTextContent("No Secret Service on the session bus");
+    expect(screen.getByTestId("settings-secret-backend")).toHaveTextContent("Encrypted file (fallback)");
+    expect(screen.getByTestId("settings-secret-backend")).toHaveAttribute("data-fallback", "true");
   });
 });

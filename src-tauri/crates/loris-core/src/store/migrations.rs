@@ -15,10 +15,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "settings, jobs and events",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "settings, jobs and events",
+        sql: r#"
         CREATE TABLE settings (
             key         TEXT PRIMARY KEY,
             value       TEXT NOT NULL CHECK (json_valid(value)),
@@ -46,7 +47,50 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         );
         CREATE INDEX events_by_job ON events(job_id, seq);
     "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "users, sessions and refresh tokens (loris-auth)",
+        // Times are unix seconds from loris-auth's clock. No column holds a password, a token or a
+        // key in clear: passwords are argon2id PHC strings, refresh tokens their SHA-256.
+        sql: r#"
+        CREATE TABLE users (
+            id                    TEXT PRIMARY KEY,
+            username              TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash         TEXT NOT NULL,
+            -- Bumped on every change or reset; access tokens carry it, so older ones are refused.
+            password_version      INTEGER NOT NULL DEFAULT 1,
+            must_change_password  INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)),
+            locked_until          INTEGER,
+            created_at            INTEGER NOT NULL,
+            password_changed_at   INTEGER NOT NULL
+        );
+        -- Recent failed logins of a known user: the rate-limit window.
+        CREATE TABLE login_failures (
+            user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            at          INTEGER NOT NULL
+        );
+        CREATE INDEX login_failures_by_user ON login_failures(user_id, at);
+        -- One row per login: the refresh-token family, the `sid` of its access tokens.
+        CREATE TABLE auth_sessions (
+            id              TEXT PRIMARY KEY,
+            user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at      INTEGER NOT NULL,
+            revoked_at      INTEGER,
+            revoked_reason  TEXT
+        );
+        CREATE INDEX auth_sessions_by_user ON auth_sessions(user_id);
+        CREATE TABLE refresh_tokens (
+            token_hash  TEXT PRIMARY KEY,
+            session_id  TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+            issued_at   INTEGER NOT NULL,
+            expires_at  INTEGER NOT NULL,
+            used_at     INTEGER
+        );
+        CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
+    "#,
+    },
+];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 

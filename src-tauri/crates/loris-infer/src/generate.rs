@@ -1,0 +1,263 @@
+//! One generation: prefill the prompt, then sample, detokenize and stream token by token until
+//! an end-of-generation token, a stop string, the token limit, the context limit or
+//! cancellation.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{InferError, Result};
+use crate::models::CausalLm;
+use crate::sampling::{Sampler, SamplingParams};
+use crate::text_stream::{Detokenizer, ReasoningSplitter, Split, StopMatcher};
+use loris_models::Tokenizer;
+
+/// Prompt tokens per forward pass during prefill: bounds the attention scratch memory and lets
+/// cancellation land between chunks of a long prompt.
+const PREFILL_CHUNK: usize = 256;
+
+/// What the engine needs: token ids and settings; text only for stop strings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenerateRequest {
+    pub prompt_tokens: Vec<u32>,
+    pub max_tokens: usize,
+    pub sampling: SamplingParams,
+    /// Generation ends before any of these strings; they are not part of the output.
+    #[serde(default)]
+    pub stop: Vec<String>,
+    /// Split `<think>…</think>` into `reasoning`; `None`: when the vocabulary has both tags.
+    #[serde(default)]
+    pub split_reasoning: Option<bool>,
+}
+
+impl GenerateRequest {
+    pub fn new(prompt_tokens: Vec<u32>, max_tokens: usize, sampling: SamplingParams) -> Self {
+        GenerateRequest {
+            prompt_tokens,
+            max_tokens,
+            sampling,
+            stop: Vec::new(),
+            split_reasoning: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// An end-of-generation token or a stop string.
+    Stop,
+    /// `max_tokens` reached.
+    Length,
+    /// The model's context is full.
+    ContextLength,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Request start to the first generated token.
+    pub time_to_first_token_ms: f64,
+    pub prompt_ms: f64,
+    pub prompt_tokens_per_s: f64,
+    /// Time spent after the first token.
+    pub decode_ms: f64,
+    /// Tokens after the first, per second of decode time.
+    pub decode_tokens_per_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationOutput {
+    pub text: String,
+    pub reasoning: String,
+    pub tokens: Vec<u32>,
+    pub finish_reason: FinishReason,
+    pub usage: Usage,
+    pub timings: Timings,
+}
+
+/// Streamed pieces of output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GenerationEvent {
+    Delta { content: String, reasoning: String },
+    Done(GenerationOutput),
+    Error { code: String, message: String },
+}
+
+/// Runs `request` on `model` from an empty cache. `on_delta` receives text as it is produced;
+/// returning `false` from it cancels (the receiver went away).
+pub fn generate(
+    model: &mut dyn CausalLm,
+    tokenizer: &Tokenizer,
+    eos_ids: &[u32],
+    request: &GenerateRequest,
+    cancel: &CancellationToken,
+    on_delta: &mut dyn FnMut(&Split) -> bool,
+) -> Result<GenerationOutput> {
+    let start = Instant::now();
+    let prompt = &request.prompt_tokens;
+    if prompt.is_empty() {
+        return Err(InferError::InvalidRequest(
+            "the prompt has no tokens".into(),
+        ));
+    }
+    let context = model.context_length();
+    if prompt.len() >= context {
+        return Err(InferError::ContextLengthExceeded {
+            prompt: prompt.len(),
+            context,
+        });
+    }
+    let split_reasoning = request.split_reasoning.unwrap_or_else(|| {
+        tokenizer.token_to_id("<think>").is_some() && tokenizer.token_to_id("</think>").is_some()
+    });
+    let starts_inside = split_reasoning && ends_inside_think(tokenizer, prompt)?;
+
+    model.clear_cache();
+    let mut sampler = Sampler::new(request.sampling.clone());
+    let mut detok = Detokenizer::new(tokenizer);
+    let mut stops = StopMatcher::new(&request.stop);
+    let mut splitter = ReasoningSplitter::new(split_reasoning, starts_inside);
+    let mut history: Vec<u32> = prompt.clone();
+    let mut generated: Vec<u32> = Vec::new();
+    let mut text = Split::default();
+    let emit = |piece: Split, text: &mut Split, on_delta: &mut dyn FnMut(&Split) -> bool| -> bool {
+        if piece.content.is_empty() && piece.reasoning.is_empty() {
+            return true;
+        }
+        text.content.push_str(&piece.content);
+        text.reasoning.push_str(&piece.reasoning);
+        on_delta(&piece)
+    };
+
+    let mut logits = None;
+    for (i, chunk) in prompt.chunks(PREFILL_CHUNK).enumerate() {
+        if cancel.is_cancelled() {
+            return Ok(finish(
+                text,
+                generated,
+                FinishReason::Cancelled,
+                prompt.len(),
+                start,
+                None,
+                None,
+            ));
+        }
+        logits = Some(model.forward(chunk, i * PREFILL_CHUNK)?);
+    }
+    let prompt_done = Instant::now();
+    let mut first_token_at = None;
+    let mut logits =
+        logits.ok_or_else(|| InferError::InvalidRequest("the prompt has no tokens".into()))?;
+
+    let reason = loop {
+        if cancel.is_cancelled() {
+            break FinishReason::Cancelled;
+        }
+        if generated.len() >= request.max_tokens {
+            break FinishReason::Length;
+        }
+        let mut values = logits.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+        let token = sampler.sample(&mut values, &history);
+        first_token_at.get_or_insert_with(Instant::now);
+        if eos_ids.contains(&token) {
+            break FinishReason::Stop;
+        }
+        generated.push(token);
+        history.push(token);
+        let delta = detok.push(token)?;
+        let (shown, stopped) = stops.push(&delta);
+        if !emit(splitter.push(&shown), &mut text, on_delta) {
+            break FinishReason::Cancelled;
+        }
+        if stopped {
+            break FinishReason::Stop;
+        }
+        if generated.len() >= request.max_tokens {
+            break FinishReason::Length;
+        }
+        let position = prompt.len() + generated.len() - 1;
+        if position + 1 >= context {
+            break FinishReason::ContextLength;
+        }
+        logits = model.forward(&[token], position)?;
+    };
+    // Text held back as a possible stop-string prefix turned out not to be one (after a stop
+    // string matched there is none).
+    let held = stops.finish();
+    emit(splitter.push(&held), &mut text, on_delta);
+    emit(splitter.finish(), &mut text, on_delta);
+    Ok(finish(
+        text,
+        generated,
+        reason,
+        prompt.len(),
+        start,
+        Some(prompt_done),
+        first_token_at,
+    ))
+}
+
+fn finish(
+    text: Split,
+    tokens: Vec<u32>,
+    finish_reason: FinishReason,
+    prompt_tokens: usize,
+    start: Instant,
+    prompt_done: Option<Instant>,
+    first_token: Option<Instant>,
+) -> GenerationOutput {
+    let ms = |a: Instant, b: Instant| b.duration_since(a).as_secs_f64() * 1000.0;
+    let end = Instant::now();
+    let mut timings = Timings::default();
+    if let Some(p) = prompt_done {
+        timings.prompt_ms = ms(start, p);
+        timings.prompt_tokens_per_s = per_second(prompt_tokens, timings.prompt_ms);
+    }
+    if let Some(f) = first_token {
+        timings.time_to_first_token_ms = ms(start, f);
+        timings.decode_ms = ms(f, end);
+        timings.decode_tokens_per_s = per_second(tokens.len().saturating_sub(1), timings.decode_ms);
+    }
+    GenerationOutput {
+        text: text.content,
+        reasoning: text.reasoning,
+        usage: Usage {
+            prompt_tokens,
+            completion_tokens: tokens.len(),
+        },
+        tokens,
+        finish_reason,
+        timings,
+    }
+}
+
+fn per_second(count: usize, ms: f64) -> f64 {
+    if ms > 0.0 {
+        count as f64 / (ms / 1000.0)
+    } else {
+        0.0
+    }
+}
+
+/// Whether the prompt leaves the model inside an open `<think>` block (templates that force
+/// thinking end the prompt with the opening tag).
+fn ends_inside_think(tokenizer: &Tokenizer, prompt: &[u32]) -> Result<bool> {
+    let tail = &prompt[prompt.len().saturating_sub(8)..];
+    let text = tokenizer.decode(tail, false)?;
+    let open = text.rfind("<think>");
+    let close = text.rfind("</think>");
+    Ok(match (open, close) {
+        (Some(o), Some(c)) => o > c,
+        (Some(_), None) => true,
+        _ => false,
+    })
+}

@@ -1,0 +1,105 @@
+//! Every command but status, first run, login and refresh refuses a caller without a session,
+//! through the real IPC path of a (mock-runtime) Tauri app.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+
+use crate::{AppState, bindings};
+
+const OPEN_COMMANDS: [&str; 4] = [
+    "auth_status",
+    "auth_first_run",
+    "auth_login",
+    "auth_refresh",
+];
+
+/// Every registered command with arguments that are valid apart from the token.
+fn guarded_calls() -> Vec<(&'static str, Value)> {
+    vec![
+        ("auth_logout", json!({ "accessToken": "" })),
+        (
+            "auth_change_password",
+            json!({ "accessToken": "", "oldPassword": "a", "newPassword": "bbbbbbbbb" }),
+        ),
+        ("app_info", json!({ "accessToken": "" })),
+        ("jobs_list", json!({ "accessToken": "" })),
+        ("job_cancel", json!({ "accessToken": "", "id": "x" })),
+        ("events_since", json!({ "accessToken": "", "afterSeq": 0 })),
+    ]
+}
+
+fn invoke(
+    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // The origin the app window itself has on Linux and macOS.
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+/// The command names in the generated bindings, i.e. everything the registry exposes.
+fn registered_commands() -> Vec<&'static str> {
+    let text: &'static str = Box::leak(bindings::typescript().unwrap().into_boxed_str());
+    text.split("__TAURI_INVOKE(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect()
+}
+
+#[test]
+fn commands_without_a_session_are_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let service =
+        Arc::new(loris_core::Service::open(loris_core::DataDir::at(home.path())).unwrap());
+    let secrets = Arc::new(loris_auth::secrets::FileSecrets::in_data_dir(home.path()));
+    let backend = loris_auth::secrets::SecretStore::backend(secrets.as_ref());
+    let auth =
+        Arc::new(loris_auth::Auth::new(Arc::clone(service.store()), secrets, backend).unwrap());
+    let registry = bindings::builder::<tauri::test::MockRuntime>();
+    let app = mock_builder()
+        .invoke_handler(registry.invoke_handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    app.manage(AppState { service, auth });
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let calls = guarded_calls();
+    for (cmd, args) in &calls {
+        let error = invoke(&webview, cmd, args.clone()).expect_err(cmd);
+        assert_eq!(error["code"], "unauthenticated", "{cmd}: {error}");
+    }
+    // The list above covers every registered command that is not open.
+    let registered = registered_commands();
+    let mut covered: Vec<&str> = calls
+        .iter()
+        .map(|(cmd, _)| *cmd)
+        .chain(OPEN_COMMANDS)
+        .collect();
+    covered.sort_unstable();
+    let mut expected = registered.clone();
+    expected.sort_unstable();
+    assert_eq!(
+        covered, expected,
+        "a new command needs a line in guarded_calls()"
+    );
+
+    // The open ones answer without a session.
+    let status = invoke(&webview, "auth_status", json!({})).unwrap();
+    assert_eq!(status["needsFirstRun"], true);
+}
