@@ -36,7 +36,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "rust: tests (includes the check that ui/src/bindings.ts matches the commands)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 step "rust: the real OS keychain (GNOME Keyring's Secret Service on a private D-Bus session)"
 KR=$(mktemp -d)

@@ -12,7 +12,7 @@ export const commands = {
 	authStatus: () => typedError<AuthStatus, ApiError>(__TAURI_INVOKE("auth_status")),
 	/**  Creates the admin user and returns its generated passphrase, once. */
 	authFirstRun: () => typedError<FirstRunCredentials, ApiError>(__TAURI_INVOKE("auth_first_run")),
-	/**  Argon2 verification takes a moment: it runs off the main thread. */
+	/**  Argon2 hashing takes a moment, so the password commands run off the main thread. */
 	authLogin: (username: string, password: string) => typedError<Session, ApiError>(__TAURI_INVOKE("auth_login", { username, password })),
 	authRefresh: (refreshToken: string) => typedError<Session, ApiError>(__TAURI_INVOKE("auth_refresh", { refreshToken })),
 	authLogout: (accessToken: string) => typedError<null, ApiError>(__TAURI_INVOKE("auth_logout", { accessToken })),
