@@ -27,42 +27,26 @@ pub struct GpuSummary {
     pub vram_total_bytes: u64,
 }
 
-/// Reads CPU and memory figures; never fails (unknown values are reported as such).
+/// The machine in short, from the full report of `loris-hardware` (CPU, memory, NVIDIA GPUs
+/// through NVML). Never fails: without a GPU driver the list is empty and `gpu_note` says why.
 pub fn summary() -> HardwareSummary {
-    use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
-    let refresh = RefreshKind::nothing()
-        .with_cpu(CpuRefreshKind::nothing())
-        .with_memory(MemoryRefreshKind::everything());
-    // sysinfo fails on platforms it does not know; the summary then says so instead of failing.
-    let Ok(sys) = System::new_with_specifics(refresh) else {
-        return HardwareSummary {
-            os: std::env::consts::OS.to_owned(),
-            cpu_model: "unknown CPU".to_owned(),
-            physical_cores: None,
-            logical_cores: 1,
-            ram_total_bytes: 0,
-            ram_available_bytes: 0,
-            gpus: Vec::new(),
-            gpu_note: Some("hardware could not be read on this platform".to_owned()),
-        };
-    };
-    let cpu_model = sys
-        .cpus()
-        .first()
-        .map(|cpu| cpu.brand().trim().to_owned())
-        .filter(|brand| !brand.is_empty())
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let report = loris_hardware::detect(None);
     HardwareSummary {
-        os: System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_owned()),
-        cpu_model,
-        physical_cores: System::physical_core_count()
-            .ok()
-            .and_then(|n| u32::try_from(n).ok()),
-        logical_cores: u32::try_from(sys.cpus().len().max(1)).unwrap_or(u32::MAX),
-        ram_total_bytes: sys.total_memory(),
-        ram_available_bytes: sys.available_memory(),
-        gpus: Vec::new(),
-        gpu_note: Some("CPU only: this build does not detect GPUs".to_owned()),
+        os: report.os,
+        cpu_model: report.cpu.model,
+        physical_cores: report.cpu.physical_cores,
+        logical_cores: report.cpu.logical_cores,
+        ram_total_bytes: report.memory.total_bytes,
+        ram_available_bytes: report.memory.available_bytes,
+        gpus: report
+            .gpus
+            .into_iter()
+            .map(|gpu| GpuSummary {
+                name: gpu.name,
+                vram_total_bytes: gpu.memory_total_bytes,
+            })
+            .collect(),
+        gpu_note: report.gpu_unavailable_reason,
     }
 }
 
@@ -74,5 +58,7 @@ mod tests {
         assert!(hw.logical_cores >= 1);
         assert!(hw.ram_total_bytes > 0);
         assert!(hw.ram_available_bytes <= hw.ram_total_bytes);
+        // Either GPUs are listed, or the note says why there are none.
+        assert!(!hw.gpus.is_empty() || hw.gpu_note.is_some());
     }
 }
