@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of Loris Studio, from a fresh clone on Debian 12 / Ubuntu: set-up, formatting and
-# lints, Rust tests, UI unit tests, the .deb bundle (installed with dpkg), and the end-to-end
-# run of the installed app under Xvfb with a screenshot of every page.
+# lints, Rust tests, the LAN API's conformance with the official SDKs, UI unit tests, the .deb
+# bundle (installed with dpkg), and the end-to-end run of the installed app under Xvfb with a
+# screenshot of every page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,6 +38,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "rust: tests (includes the check that ui/src/bindings.ts matches the commands)"
 cargo test --workspace --locked --no-fail-fast
+
+step "api: loris serve with the official Python SDKs (anthropic, openai), 32 concurrent streams"
+bash tests/conformance/run.sh
 
 step "rust: the real OS keychain (GNOME Keyring's Secret Service on a private D-Bus session)"
 KR=$(mktemp -d)

@@ -18,7 +18,7 @@ cargo build --release --locked -p loris-cli
 LORIS="$CARGO_TARGET_DIR/release/loris"
 "$LORIS" info
 STARTER="${LORIS_FIXTURES:-$HOME/.cache/loris-fixtures}/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-if "$LORIS" help generate >/dev/null 2>&1; then
-  exec "$LORIS" generate --chat --dequantize --temperature 0 --model "$STARTER" \
-    --prompt "${LORIS_PROMPT:-What is the capital of France?}"
-fi
+PORT="${LORIS_PORT:-8139}"
+# `loris serve` prints its URL and a curl example; LORIS_PORT picks another port.
+echo "=== run: the LAN API (OpenAI and Anthropic compatible) with the starter model"
+exec "$LORIS" serve --model "$STARTER" --model-id starter --dequantize --port "$PORT"

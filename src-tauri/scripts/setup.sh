@@ -15,7 +15,7 @@ APT_PACKAGES=(
   gnome-keyring keyutils
   # end-to-end tests: a virtual display and the WebKit WebDriver
   xvfb xauth webkit2gtk-driver dbus-daemon fonts-dejavu-core
-  # fixtures and packaging
+  # fixtures, packaging, and the virtual environments of the API conformance tests
   python3-pip python3-venv dpkg-dev
 )
 

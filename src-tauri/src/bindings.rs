@@ -26,8 +26,16 @@ pub fn builder<R: tauri::Runtime>() -> Builder<R> {
             commands::jobs::jobs_list,
             commands::jobs::job_cancel,
             commands::events::events_since,
+            commands::hardware::hardware_report,
+            commands::hardware::hardware_watch_start,
+            commands::hardware::hardware_watch_stop,
+            commands::hardware::estimate_inference,
+            commands::hardware::estimate_training,
         ])
-        .events(collect_events![AppEventMessage])
+        .events(collect_events![
+            AppEventMessage,
+            commands::hardware::HardwareSampleEvent
+        ])
 }
 
 /// The TypeScript source for the current registry.

@@ -30,6 +30,26 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
         ("jobs_list", json!({ "accessToken": "" })),
         ("job_cancel", json!({ "accessToken": "", "id": "x" })),
         ("events_since", json!({ "accessToken": "", "afterSeq": 0 })),
+        ("hardware_report", json!({ "accessToken": "" })),
+        (
+            "hardware_watch_start",
+            json!({ "accessToken": "", "watcher": "w" }),
+        ),
+        (
+            "hardware_watch_stop",
+            json!({ "accessToken": "", "watcher": "w" }),
+        ),
+        (
+            "estimate_inference",
+            json!({ "accessToken": "", "modelPath": "/nowhere", "contextLen": 4096 }),
+        ),
+        (
+            "estimate_training",
+            json!({ "accessToken": "", "request": {
+                "modelPath": "/nowhere", "method": "lora", "batchSize": 2, "seqLen": 2048,
+                "loraRank": 16, "gradientCheckpointing": false
+            } }),
+        ),
     ]
 }
 
@@ -74,7 +94,11 @@ fn commands_without_a_session_are_refused() {
         .invoke_handler(registry.invoke_handler())
         .build(mock_context(noop_assets()))
         .unwrap();
-    app.manage(AppState { service, auth });
+    app.manage(AppState {
+        service,
+        auth,
+        hardware_watch: crate::commands::hardware::HardwareWatch::discarding(),
+    });
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();

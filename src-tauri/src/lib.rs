@@ -13,6 +13,7 @@ mod state;
 use std::sync::Arc;
 
 use tauri::Manager;
+use tauri_specta::Event;
 
 pub use state::AppState;
 
@@ -38,6 +39,7 @@ pub fn run() -> anyhow::Result<()> {
             app.manage(AppState {
                 service: Arc::clone(&service),
                 auth: Arc::clone(&auth),
+                hardware_watch: hardware_watch(app.handle().clone()),
             });
             events::bridge(app.handle().clone(), Arc::clone(&service));
             Ok(())
@@ -45,4 +47,13 @@ pub fn run() -> anyhow::Result<()> {
         .run(tauri::generate_context!("tauri.conf.json"))?;
     drop(log_guard);
     Ok(())
+}
+
+/// Live hardware samples go to the webview as `HardwareSampleEvent`s.
+fn hardware_watch(app: tauri::AppHandle) -> commands::hardware::HardwareWatch {
+    commands::hardware::HardwareWatch::new(Arc::new(move |sample| {
+        if let Err(err) = commands::hardware::HardwareSampleEvent(sample).emit(&app) {
+            tracing::warn!(error = %err, "could not send a hardware sample to the webview");
+        }
+    }))
 }

@@ -3,10 +3,14 @@ use std::sync::Arc;
 use loris_auth::{Auth, AuthUser};
 use loris_core::ApiError;
 
+use crate::commands::hardware::HardwareWatch;
+
 /// What every command can reach: the one service layer and its auth.
 pub struct AppState {
     pub service: Arc<loris_core::Service>,
     pub auth: Arc<Auth>,
+    /// Live hardware samples, running while a page watches them.
+    pub hardware_watch: HardwareWatch,
 }
 
 impl AppState {

@@ -93,6 +93,21 @@ try {
     const backend = await session.text('[data-testid="settings-secret-backend"]');
     return `${shown} (version ${version}); secrets: ${backend.replace(/\s+/g, " ")}`;
   });
+
+  await check("settings shows the hardware report: the GPUs, or CPU only with the reason", async () => {
+    const panel = await session.waitForText('[data-testid="settings-hardware"]', (text) => /CPU only|VRAM/.test(text));
+    const sidebar = await session.text('[data-testid="hardware-status-gpu"]');
+    if (panel.includes("CPU only")) {
+      const reason = await session.text('[data-testid="hw-cpu-only-reason"]');
+      if (!reason.startsWith("CPU only: ")) throw new Error(`reason is ${JSON.stringify(reason)}`);
+      if (!sidebar.includes("CPU only")) throw new Error(`sidebar shows ${JSON.stringify(sidebar)}`);
+      await shot("settings-hardware");
+      return reason;
+    }
+    const name = await session.text('[data-testid="hw-gpu-0-name"]');
+    await shot("settings-hardware");
+    return `${name}; sidebar: ${sidebar.replace(/\s+/g, " ")}`;
+  });
 } finally {
   await session.end();
 }

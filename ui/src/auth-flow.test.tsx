@@ -2,11 +2,12 @@ import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, events } from "./bindings";
 import { appInfo, jobsList } from "./lib/backend";
-import { DEMO_APP_INFO } from "./lib/demo-data";
+import { DEMO_APP_INFO, DEMO_HARDWARE_REPORT } from "./lib/demo-data";
 import { SESSION_STORAGE_KEY } from "./lib/session-persistence";
 import type { ApiError, JsonValue, Session } from "./lib/types";
 import { useAppInfoStore } from "./stores/app-info";
 import { useDraftsStore } from "./stores/drafts";
+import { resetHardwareForTests } from "./stores/hardware";
 import { REFRESH_LEAD_MS, refreshDelayMs, useSessionStore } from "./stores/session";
 import { resetAuthForTests, signInForTest, TEST_AUTH_STATUS, testSession } from "./test/auth";
 import { renderRoute } from "./test/render-route";
@@ -23,8 +24,13 @@ vi.mock("./bindings", () => ({
     jobsList: vi.fn(),
     jobCancel: vi.fn(),
     eventsSince: vi.fn(),
+    hardwareReport: vi.fn(),
+    hardwareWatchStart: vi.fn(),
+    hardwareWatchStop: vi.fn(),
+    estimateInference: vi.fn(),
+    estimateTraining: vi.fn(),
   },
-  events: { appEventMessage: { listen: vi.fn() } },
+  events: { appEventMessage: { listen: vi.fn() }, hardwareSampleEvent: { listen: vi.fn() } },
 }));
 
 // @tauri-apps/plugin-store, in memory: file name -> key -> value.
@@ -95,7 +101,12 @@ beforeEach(() => {
   window.sessionStorage.clear();
   resetAuthForTests();
   useAppInfoStore.setState({ status: "idle", info: null, error: null });
+  resetHardwareForTests();
   vi.mocked(events.appEventMessage.listen).mockResolvedValue(() => undefined);
+  vi.mocked(events.hardwareSampleEvent.listen).mockResolvedValue(() => undefined);
+  vi.mocked(commands.hardwareReport).mockImplementation(() => ok(DEMO_HARDWARE_REPORT));
+  vi.mocked(commands.hardwareWatchStart).mockImplementation(() => ok(1));
+  vi.mocked(commands.hardwareWatchStop).mockImplementation(() => ok(0));
   vi.mocked(commands.authStatus).mockImplementation(() => ok(TEST_AUTH_STATUS));
   vi.mocked(commands.appInfo).mockImplementation(() => ok(DEMO_APP_INFO));
   vi.mocked(commands.jobsList).mockImplementation(() => ok([]));
@@ -343,15 +354,15 @@ describe("when the refresh fails", () => {
   it("goes to the login page keeping the draft, and comes back to the same path after signing in", async () => {
     signInForTest(testSession({ tag: "1" }));
     useDraftsStore.getState().setChatComposer("Half-written question about LoRA ranks");
-    vi.mocked(commands.appInfo).mockImplementation((token: string) =>
-      token === "access-1" ? fail("unauthenticated", { reason: "expired" }) : ok(DEMO_APP_INFO),
+    vi.mocked(commands.hardwareReport).mockImplementation((token: string) =>
+      token === "access-1" ? fail("unauthenticated", { reason: "expired" }) : ok(DEMO_HARDWARE_REPORT),
     );
     vi.mocked(commands.authRefresh).mockImplementation(() => fail("refresh_token_reused"));
     vi.mocked(commands.authLogin).mockImplementation(() => ok(testSession({ tag: "3" })));
 
     const { router } = renderRoute("/chat?thread=7");
 
-    // The sidebar asks for app info; the token is refused, the refresh too: back to login.
+    // The sidebar asks for the hardware report; the token is refused, the refresh too: back to login.
     expect(await screen.findByTestId("page-login")).toBeInTheDocument();
     expect(commands.authRefresh).toHaveBeenCalledWith("refresh-1");
     expect(router.state.location.search).toEqual({ redirect: "/chat?thread=7" });

@@ -26,11 +26,35 @@ export const commands = {
 	jobCancel: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("job_cancel", { accessToken, id })),
 	/**  Stored events after `after_seq`, for a webview that reconnects. */
 	eventsSince: (accessToken: string, afterSeq: EventSeq) => typedError<AppEvent[], ApiError>(__TAURI_INVOKE("events_since", { accessToken, afterSeq })),
+	/**
+	 *  The full report: every GPU the engine can use, CPU, RAM, the data dir's disk, or "CPU
+	 *  only" with the reason.
+	 */
+	hardwareReport: (accessToken: string) => typedError<HardwareReport, ApiError>(__TAURI_INVOKE("hardware_report", { accessToken })),
+	/**
+	 *  Adds `watcher` (a name the caller picks, e.g. one per window) to the watchers of live
+	 *  samples; the first one starts the sampler, a name already watching changes nothing.
+	 *  Returns how many watchers there are now.
+	 */
+	hardwareWatchStart: (accessToken: string, watcher: string) => typedError<number, ApiError>(__TAURI_INVOKE("hardware_watch_start", { accessToken, watcher })),
+	/**  Removes `watcher`; the last one stops the sampler. Returns how many watchers are left. */
+	hardwareWatchStop: (accessToken: string, watcher: string) => typedError<number, ApiError>(__TAURI_INVOKE("hardware_watch_stop", { accessToken, watcher })),
+	/**
+	 *  Memory to serve a model (a GGUF file, a model folder or its config.json) with `context_len`
+	 *  tokens of context, judged on each GPU and on system RAM.
+	 */
+	estimateInference: (accessToken: string, modelPath: string, contextLen: number) => typedError<InferenceAssessment, ApiError>(__TAURI_INVOKE("estimate_inference", { accessToken, modelPath, contextLen })),
+	/**
+	 *  Peak GPU memory of one training step, judged on each GPU, with the settings changes that
+	 *  would make it fit. A machine without a GPU gets the estimate and no verdict.
+	 */
+	estimateTraining: (accessToken: string, request: TrainingEstimateRequest) => typedError<TrainingAssessment, ApiError>(__TAURI_INVOKE("estimate_training", { accessToken, request })),
 };
 
 /** Events */
 export const events = {
 	appEventMessage: makeEvent<AppEventMessage, AppEventMessage>("app-event-message"),
+	hardwareSampleEvent: makeEvent<HardwareSampleEvent, HardwareSampleEvent>("hardware-sample-event"),
 };
 
 /* Types */
@@ -82,6 +106,43 @@ export type AuthUser = {
 	mustChangePassword: boolean,
 };
 
+export type CpuInfo = {
+	model: string,
+	physicalCores: number | null,
+	logicalCores: number,
+};
+
+/**  Memory a run can use on one device. */
+export type Device = {
+	/**  `cuda:0`, `cpu`, or `given` for a size typed by the user. */
+	id: string,
+	name: string,
+	kind: DeviceKind,
+	totalBytes: number,
+	/**  What a new run can take now (free VRAM, available RAM). */
+	availableBytes: number,
+};
+
+export type DeviceFit = {
+	device: Device,
+	fit: Fit,
+	requiredBytes: number,
+	/**  `required / available` in percent, one decimal; `None` when nothing is available. */
+	usagePercent: number | null,
+};
+
+export type DeviceKind = "gpu" | "cpu";
+
+/**  The file system that holds a given path (the data dir, where models and checkpoints go). */
+export type DiskInfo = {
+	/**  The path that was asked about. */
+	path: string,
+	mountPoint: string,
+	fileSystem: string,
+	totalBytes: number,
+	freeBytes: number,
+};
+
 /**  An event sequence number as the webview sends it (a JavaScript number). */
 export type EventSeq = number;
 
@@ -91,10 +152,98 @@ export type FirstRunCredentials = {
 	passphrase: string,
 };
 
+export type Fit = 
+/**  At most 90% of the available memory. */
+"fits" | 
+/**  Between 90% and 100%: the estimate's error or another process can tip it over. */
+"tight" | "does_not_fit";
+
+/**  What the weights of a GGUF model take, as stored. */
+export type GgufWeights = {
+	version: number,
+	/**  Bytes of all files (all parts of a split model). */
+	fileBytes: number,
+	/**  Bytes of tensor data: blocks × block size for every tensor. */
+	tensorBytes: number,
+	/**  Elements of all tensors: the parameter count. */
+	parameters: number,
+	/**  `general.file_type` by its llama.cpp name (`Q4_K_M`), when given. */
+	fileType: string | null,
+	tensorTypes: TensorTypeBytes[],
+	splitCount: number,
+};
+
+/**  One GPU as the engine will see it. */
+export type Gpu = {
+	/**  NVML index (what `nvidia-smi` shows). */
+	index: number,
+	/**  Ordinal inside this process after CUDA_VISIBLE_DEVICES (`cuda:N`). */
+	cudaIndex: number,
+	name: string,
+	uuid: string,
+	memoryTotalBytes: number,
+	memoryUsedBytes: number,
+	memoryFreeBytes: number,
+	/**  Percent of the last sample period a kernel was running. */
+	utilizationPercent: number | null,
+	/**  Percent of the last sample period device memory was read or written. */
+	memoryUtilizationPercent: number | null,
+	temperatureC: number | null,
+	powerDrawWatts: number | null,
+	powerLimitWatts: number | null,
+	/**  CUDA compute capability as `major.minor`, e.g. `9.0` on an H100/H200. */
+	computeCapability: string | null,
+	pciBusId: string | null,
+};
+
+export type GpuSample = {
+	index: number,
+	cudaIndex: number,
+	memoryUsedBytes: number | null,
+	memoryTotalBytes: number | null,
+	utilizationPercent: number | null,
+	temperatureC: number | null,
+	powerDrawWatts: number | null,
+};
+
 export type GpuSummary = {
 	name: string,
 	vramTotalBytes: number,
 };
+
+export type HardwareReport = {
+	os: string,
+	cpu: CpuInfo,
+	memory: MemoryInfo,
+	/**  The file system holding the data dir; `None` when it could not be read. */
+	disk: DiskInfo | null,
+	/**  GPUs the engine can use, in `cuda:N` order. Empty on a CPU-only machine. */
+	gpus: Gpu[],
+	/**  Why `gpus` is empty: "CPU only: ..." with the NVML error or the visibility rule. */
+	gpuUnavailableReason: string | null,
+	nvidiaDriver: NvidiaDriver | null,
+	/**  The raw CUDA_VISIBLE_DEVICES this report honoured, when set. */
+	cudaVisibleDevices: string | null,
+	/**  Non-fatal problems worth showing (an unreadable GPU, a MIG entry). */
+	warnings: string[],
+};
+
+export type HardwareSample = {
+	/**  Counts from 0 for each sampler; a gap means a sample was dropped. */
+	seq: number,
+	timestampMs: number,
+	/**  `None` on the first sample: CPU usage is a difference between two readings. */
+	cpuUsagePercent: number | null,
+	ramUsedBytes: number,
+	ramTotalBytes: number,
+	gpus: GpuSample[],
+};
+
+/**
+ *  One live sample (1 Hz) while a page watches: GPU memory, utilization, temperature, power,
+ *  CPU and RAM. Ephemeral: not stored, not replayed.
+ */
+export type HardwareSampleEvent = HardwareSample;
 
 /**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
 export type HardwareSummary = {
@@ -107,6 +256,60 @@ export type HardwareSummary = {
 	gpus: GpuSummary[],
 	/**  Why the GPU list is empty, when it is. */
 	gpuNote: string | null,
+};
+
+export type InferenceAssessment = {
+	estimate: InferenceEstimate,
+	devices: DeviceFit[],
+	pick: string | null,
+	fit: Fit | null,
+	suggestions: Suggestion[],
+};
+
+export type InferenceEstimate = {
+	model: ModelSummary,
+	options: InferenceOptions,
+	/**  `bf16`, `Q4_K`, or the GGUF's file type. */
+	weightsFormat: string,
+	terms: InferenceTerms,
+	/**
+	 *  KV cache bytes one more token of context adds (all layers, one sequence, below the
+	 *  sliding window).
+	 */
+	kvBytesPerToken: number,
+	/**  What must sit in device memory (everything, less the KV cache when offloaded). */
+	deviceBytes: number,
+	/**  Host RAM for the offloaded KV cache (0 when not offloaded). */
+	hostBytes: number,
+	totalBytes: number,
+	notes: string[],
+};
+
+export type InferenceOptions = {
+	/**  Tokens of context per sequence (prompt + answer). */
+	contextLen: number,
+	/**  Sequences served at once, each with its own KV cache. */
+	parallel: number,
+	/**
+	 *  For a config.json: `bf16`, `f16`, `f32` or a ggml type (`q4_k`, `q4_k_m`, `q8_0`);
+	 *  `None` = the config's dtype. A GGUF file's weights are what it holds.
+	 */
+	weights: string | null,
+	kvCacheType: KvCacheType,
+	/**  Keep the KV cache in host RAM (slower, frees device memory). */
+	kvOffload: boolean,
+	/**  Flash attention: no chunk × context score matrix. */
+	flashAttention: boolean,
+};
+
+export type InferenceTerms = {
+	weightsBytes: number,
+	/**  K and V of every layer for the context (sliding layers hold their window only). */
+	kvCacheBytes: number,
+	/**  Prefill working set for one chunk of prompt tokens, attention scores included. */
+	activationsBytes: number,
+	logitsBytes: number,
+	overheadBytes: number,
 };
 
 export type JobRecord = {
@@ -125,6 +328,69 @@ export type JobState = "queued" | "running" | "completed" | "failed" | "cancelle
 "interrupted";
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
+
+/**  Element type of the KV cache. */
+export type KvCacheType = "f32" | "f16" | "bf16" | "q8_0" | "q4_0";
+
+/**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
+export type MemoryInfo = {
+	totalBytes: number,
+	availableBytes: number,
+};
+
+/**  The model as the estimate saw it, for display beside the numbers. */
+export type ModelSummary = {
+	path: string,
+	source: SourceKind,
+	modelType: string,
+	parameters: number,
+	hiddenSize: number,
+	numLayers: number,
+	numHeads: number,
+	numKvHeads: number,
+	headDim: number,
+	intermediateSize: number,
+	vocabSize: number,
+	tiedEmbeddings: boolean,
+	slidingWindow: number | null,
+	slidingLayers: number,
+	maxContext: number | null,
+	dtype: string | null,
+	gguf: GgufWeights | null,
+};
+
+/**  Driver-wide versions, shared by every GPU. */
+export type NvidiaDriver = {
+	driverVersion: string | null,
+	/**  The highest CUDA version the driver supports, e.g. `12.8`. */
+	cudaVersion: string | null,
+	nvmlVersion: string | null,
+};
+
+export type Optimizer = 
+/**  Two f32 moments per trainable parameter. */
+"adamw" | 
+/**  bitsandbytes-style blockwise 8-bit moments. */
+"adamw_8bit";
+
+/**  Parameters by where they live. Per-layer counts are the same for every layer. */
+export type ParamCounts = {
+	embedding: number,
+	/**  Zero when the output projection is tied to the embedding. */
+	lmHead: number,
+	/**  q, k, v and o weight matrices of one layer. */
+	attentionPerLayer: number,
+	/**  gate, up and down weight matrices of one layer. */
+	mlpPerLayer: number,
+	biasPerLayer: number,
+	/**  RMSNorm weights of one layer, including per-head q/k norms. */
+	normPerLayer: number,
+	finalNorm: number,
+	vision: number,
+	numLayers: number,
+	/**  Elements of the largest single weight matrix (QLoRA dequantizes one at a time). */
+	largestMatrix: number,
+};
 
 /**  Which store holds the secrets, for Settings and the log. */
 export type SecretBackendInfo = {
@@ -150,6 +416,103 @@ export type Session = {
 	/**  Unix seconds. */
 	refreshExpiresAt: number,
 	user: AuthUser,
+};
+
+export type SourceKind = "config" | "gguf";
+
+/**  A change to the settings and what the run would need with it. */
+export type Suggestion = {
+	kind: SuggestionKind,
+	description: string,
+	/**  The new batch, sequence length or context, for the size suggestions. */
+	value: number | null,
+	requiredBytes: number,
+	fit: Fit,
+};
+
+export type SuggestionKind = "use_qlora" | "use_lora" | "gradient_checkpointing" | "adamw8bit" | "chunked_loss" | "smaller_batch" | "shorter_sequence" | "kv_cache_offload" | "kv_cache_q8" | "flash_attention" | "shorter_context" | "quantized_weights" | 
+/**  No single change is enough; these together are. */
+"combined";
+
+/**  The projections LoRA can adapt, by their Hugging Face names. */
+export type TargetModule = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
+
+export type TensorTypeBytes = {
+	ggmlType: string,
+	tensors: number,
+	bytes: number,
+};
+
+export type TrainingAssessment = {
+	estimate: TrainingEstimate,
+	devices: DeviceFit[],
+	/**  The device to use: the fitting GPU with the most free memory (else the best "tight"). */
+	pick: string | null,
+	/**  The verdict on the picked device, or on the largest one when nothing fits. */
+	fit: Fit | null,
+	/**  Settings that would make it fit the largest device, when it does not fit comfortably. */
+	suggestions: Suggestion[],
+};
+
+export type TrainingEstimate = {
+	model: ModelSummary,
+	options: TrainingOptions,
+	parameters: ParamCounts,
+	trainableParameters: number,
+	terms: TrainingTerms,
+	/**  Peak device memory: the sum of the terms. */
+	totalBytes: number,
+	notes: string[],
+};
+
+/**  What a training run would ask of the estimator, as the Train page's form holds it. */
+export type TrainingEstimateRequest = {
+	/**  A model folder or its config.json (training needs the unquantized weights). */
+	modelPath: string,
+	method: TrainingMethod,
+	batchSize: number,
+	seqLen: number,
+	loraRank: number,
+	gradientCheckpointing: boolean,
+};
+
+export type TrainingMethod = 
+/**  bf16 base weights, frozen; LoRA adapters trained. */
+"lora" | 
+/**  NF4 base weights, frozen; LoRA adapters trained. */
+"qlora" | 
+/**  Every weight trained. */
+"full";
+
+export type TrainingOptions = {
+	method: TrainingMethod,
+	/**  Sequences per step on the device (before gradient accumulation). */
+	batchSize: number,
+	/**  Tokens per sequence. */
+	seqLen: number,
+	loraRank: number,
+	targetModules: TargetModule[],
+	gradientCheckpointing: boolean,
+	optimizer: Optimizer,
+	/**  Cross-entropy over chunks of tokens instead of materializing all logits. */
+	chunkedLoss: boolean,
+};
+
+/**  Each term of the peak, in bytes. Separate fields so each can be calibrated on its own. */
+export type TrainingTerms = {
+	/**  Base weights as they sit on the device (bf16, or NF4 + bf16 remainder for QLoRA). */
+	weightsBytes: number,
+	/**  LoRA A and B matrices (f32). */
+	loraAdapterBytes: number,
+	gradientsBytes: number,
+	optimizerBytes: number,
+	/**  Tensors saved for the backward pass across all layers. */
+	activationsBytes: number,
+	/**  Logits, their f32 copy and gradient (or one chunk of them). */
+	logitsBytes: number,
+	/**  QLoRA: one weight matrix dequantized to bf16 at a time. */
+	dequantScratchBytes: number,
+	overheadBytes: number,
 };
 
 /* Tauri Specta runtime */

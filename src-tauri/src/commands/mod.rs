@@ -4,4 +4,5 @@
 pub mod app;
 pub mod auth;
 pub mod events;
+pub mod hardware;
 pub mod jobs;

@@ -1,10 +1,24 @@
 import { commands, events } from "../bindings";
-import type { ApiError, AppEvent, AppInfo, AuthStatus, FirstRunCredentials, JobRecord, Session } from "./types";
+import type {
+  ApiError,
+  AppEvent,
+  AppInfo,
+  AuthStatus,
+  FirstRunCredentials,
+  HardwareReport,
+  HardwareSample,
+  InferenceAssessment,
+  JobRecord,
+  Session,
+  TrainingAssessment,
+  TrainingEstimateRequest,
+} from "./types";
 import { AUTH_ERROR_CODES, BackendError, toBackendError } from "./backend-error";
 import {
   DEMO_APP_INFO,
   DEMO_AUTH_STATUS,
   DEMO_FIRST_RUN,
+  DEMO_HARDWARE_REPORT,
   DEMO_JOBS,
   demoSession,
   demoUsernameFromToken,
@@ -155,6 +169,68 @@ export async function onAppEvent(handler: (event: AppEvent) => void): Promise<()
   if (!isTauri()) return () => undefined;
   try {
     return await events.appEventMessage.listen((event) => handler(event.payload));
+  } catch (error) {
+    throw toBackendError(error);
+  }
+}
+
+// --- Hardware and memory estimates. ---
+
+/** Codes of hardware and estimate errors (the Rust side's `HardwareError::code`). */
+export const HARDWARE_ERROR_CODES = {
+  invalidConfig: "invalid_config",
+  unsupportedArchitecture: "unsupported_architecture",
+  invalidGguf: "invalid_gguf",
+  modelNotFound: "model_not_found",
+  invalidInput: "invalid_input",
+  unsupported: "unsupported",
+  io: "io",
+} as const;
+
+/** GPUs, CPU, RAM and the data dir's disk, or "CPU only" with the reason. */
+export function hardwareReport(): Promise<HardwareReport> {
+  return isTauri() ? guarded((token) => commands.hardwareReport(token)) : demo(DEMO_HARDWARE_REPORT);
+}
+
+/**
+ * Registers `watcher` for live samples (the first watcher starts the backend's sampler; the
+ * same name twice is one watcher).
+ */
+export function hardwareWatchStart(watcher: string): Promise<number> {
+  return isTauri() ? guarded((token) => commands.hardwareWatchStart(token, watcher)) : demo(0);
+}
+
+/** Unregisters `watcher` (the last one stops the sampler). Never ends the session by itself. */
+export function hardwareWatchStop(watcher: string): Promise<number> {
+  return isTauri()
+    ? guarded((token) => commands.hardwareWatchStop(token, watcher), { endSessionOnFailure: false })
+    : demo(0);
+}
+
+/** A plain browser has no model files to read. */
+function demoEstimateRefused<T>(): Promise<T> {
+  return Promise.reject(
+    new BackendError(HARDWARE_ERROR_CODES.unsupported, "Memory estimates need the Loris Studio desktop app."),
+  );
+}
+
+/** Memory to serve the model at `modelPath` with `contextLen` tokens, judged per device. */
+export function estimateInference(modelPath: string, contextLen: number): Promise<InferenceAssessment> {
+  return isTauri()
+    ? guarded((token) => commands.estimateInference(token, modelPath, contextLen))
+    : demoEstimateRefused();
+}
+
+/** Peak GPU memory of a training step with these settings, the verdicts and suggestions. */
+export function estimateTraining(request: TrainingEstimateRequest): Promise<TrainingAssessment> {
+  return isTauri() ? guarded((token) => commands.estimateTraining(token, request)) : demoEstimateRefused();
+}
+
+/** Subscribes to live hardware samples (sent while a watcher is registered). */
+export async function onHardwareSample(handler: (sample: HardwareSample) => void): Promise<() => void> {
+  if (!isTauri()) return () => undefined;
+  try {
+    return await events.hardwareSampleEvent.listen((event) => handler(event.payload));
   } catch (error) {
     throw toBackendError(error);
   }

@@ -1,4 +1,4 @@
-import type { AppInfo, AuthStatus, FirstRunCredentials, JobRecord, Session } from "./types";
+import type { AppInfo, AuthStatus, FirstRunCredentials, HardwareReport, JobRecord, Session } from "./types";
 
 /**
  * Shown when the UI runs outside the desktop app (plain browser, `vite preview`, end-to-end tests).
@@ -22,6 +22,19 @@ export const DEMO_APP_INFO: AppInfo = {
     gpus: [],
     gpuNote: "Demo data: no GPU is probed in a plain browser.",
   },
+};
+
+/** The full report in a plain browser: no GPU is probed, and the reason says so. */
+export const DEMO_HARDWARE_REPORT: HardwareReport = {
+  os: "Demo OS (browser preview)",
+  cpu: { model: "Demo CPU", physicalCores: 8, logicalCores: 16 },
+  memory: { totalBytes: 24 * GiB, availableBytes: 17 * GiB },
+  disk: { path: "/demo/loris-studio", mountPoint: "/demo", fileSystem: "demo", totalBytes: 512 * GiB, freeBytes: 300 * GiB },
+  gpus: [],
+  gpuUnavailableReason: "CPU only: demo data, no GPU is probed in a plain browser.",
+  nvidiaDriver: null,
+  cudaVisibleDevices: null,
+  warnings: [],
 };
 
 export const DEMO_JOBS: JobRecord[] = [

@@ -7,11 +7,14 @@
 //! - Secrets (the token signing key, API keys a user saves) live in the OS keychain through
 //!   [`secrets::SecretStore`]; without a reachable keychain they fall back to a file readable only
 //!   by the user ([`secrets::open_secrets`]).
+//! - LAN API keys ([`ApiKeys`], migration 3) are stored as their SHA-256; the secret is shown
+//!   once, at creation.
 //! - Nothing here logs a password, a token or a key: log lines name users and sessions only.
 //!
 //! The front doors (Tauri commands, CLI) hold one [`Auth`] and call it; the UI switches on
 //! [`Error::code`].
 
+pub mod api_keys;
 mod auth;
 pub mod clock;
 mod db;
@@ -23,6 +26,7 @@ mod signing_key;
 mod token;
 mod types;
 
+pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeys, CreatedApiKey};
 pub use auth::Auth;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, PolicyViolation, Result, UnauthenticatedReason};

@@ -35,6 +35,12 @@ enum Command {
     Jobs(commands::jobs::JobsCommand),
     /// Run one prompt through a local model and print the completion as it is generated.
     Generate(commands::generate::GenerateArgs),
+    /// The LAN API (OpenAI and Anthropic compatible) over a local model.
+    Serve(commands::serve::ServeArgs),
+    /// An interactive conversation with a local model (its chat template, streamed replies).
+    Chat(commands::chat::ChatArgs),
+    /// Decode speed at batch 1 (tokens/s), for a model or random weights of a config's shape.
+    Bench(commands::bench::BenchArgs),
     /// GPUs (through NVML), CPU, RAM and free disk; `--watch` for live samples.
     Hw(commands::hw::HwArgs),
     /// GPU memory to train (lora, qlora, full) or serve (--infer) a model, and whether it fits.
@@ -63,6 +69,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Info => commands::info::run(&service, cli.json),
         Command::Jobs(cmd) => commands::jobs::run(&service, cmd, cli.json),
         Command::Generate(args) => commands::generate::run(args, cli.json),
+        Command::Chat(args) => commands::chat::run(args),
+        Command::Serve(args) => commands::serve::run(&service, args, cli.json),
+        Command::Bench(args) => commands::bench::run(args, cli.json),
         Command::Hw(args) => commands::hw::run(args, service.data_dir().root(), cli.json),
         Command::Estimate(args) => commands::estimate::run(args, cli.json),
         Command::User(cmd) => commands::user::run(&service, cmd, cli.json),

@@ -6,7 +6,7 @@
 //! - [`spawn_sampler`]: live samples (1 Hz by default) on a thread, for charts.
 //! - [`estimate`]: GPU memory to train (LoRA, QLoRA, full) or serve a model, from config.json or
 //!   a GGUF header, with a verdict per device and the changes that would make it fit.
-//! - [`gguf`]: a small bounds-checked GGUF header reader (metadata and tensor infos).
+//! - [`gguf`]: GGUF headers (metadata and tensor infos) through `loris-gguf`, with this crate's error codes.
 //!
 //! No Tauri and no async runtime here: the app, the CLI and the LAN API call these functions.
 

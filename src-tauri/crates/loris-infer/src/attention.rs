@@ -1,18 +1,25 @@
 //! Causal attention with a KV cache, optionally limited to a sliding window.
 //!
-//! A sliding-window layer keeps only the last `window - 1` keys after each step, which is all
-//! the next query can see (a query at position p attends to keys p - window + 1 ..= p, as in
-//! transformers and llama.cpp); the mask is built from absolute positions so that it stays
-//! right when a multi-token step starts from a trimmed cache.
+//! A query at position p of a sliding-window layer attends to keys p - window + 1 ..= p (as in
+//! transformers and llama.cpp). Such a layer keeps the last `window - 1` keys, which is all the
+//! next query can see, plus up to [`REWIND_SLACK`] older ones so that the cache can be rewound
+//! a little (a chat turn that resends the conversation diverges from the cache near its end);
+//! it is trimmed in batches, not at every step. The mask is built from absolute positions, so
+//! extra or trimmed keys never change the result.
 
 use candle_core::{DType, Device, Tensor};
 
 use crate::error::Result;
 
+/// Keys a sliding-window layer keeps beyond its window, for rewinds.
+pub const REWIND_SLACK: usize = 256;
+
 #[derive(Debug, Clone, Default)]
 pub struct KvCache {
     k: Option<Tensor>,
     v: Option<Tensor>,
+    /// Absolute position after the last cached key: the cache holds `end - len() .. end`.
+    end: usize,
 }
 
 impl KvCache {
@@ -27,6 +34,38 @@ impl KvCache {
     pub fn clear(&mut self) {
         self.k = None;
         self.v = None;
+        self.end = 0;
+    }
+
+    /// Rewinds the cache so that it ends at position `positions`, as if only the first
+    /// `positions` tokens had been run, for a layer with this attention `window`. Returns
+    /// `false` (and leaves the cache unusable until cleared) when the keys the next query would
+    /// need are gone: a sliding-window layer that already dropped them, or a rewind forward.
+    pub fn rewind(&mut self, positions: usize, window: Option<usize>) -> Result<bool> {
+        if positions > self.end {
+            return Ok(false);
+        }
+        let start = self.end - self.len();
+        // The oldest key a query at `positions` can see.
+        let needed_from = match window {
+            Some(w) => positions.saturating_sub(w.saturating_sub(1)),
+            None => 0,
+        };
+        if start > needed_from {
+            return Ok(false);
+        }
+        let keep = positions - start;
+        if let (Some(k), Some(v)) = (&self.k, &self.v) {
+            if keep == 0 {
+                self.k = None;
+                self.v = None;
+            } else {
+                self.k = Some(k.narrow(2, 0, keep)?);
+                self.v = Some(v.narrow(2, 0, keep)?);
+            }
+        }
+        self.end = positions;
+        Ok(true)
     }
 
     /// Appends `[b, kv_heads, seq, d]` keys and values; returns the whole cache.
@@ -57,6 +96,23 @@ impl KvCache {
     }
 }
 
+/// How query-key products become attention logits: multiplied by `factor`, then, for Gemma 2,
+/// soft-capped to `cap * tanh(x / cap)` before the mask (as transformers and llama.cpp do).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub factor: f64,
+    pub softcap: Option<f64>,
+}
+
+impl From<f64> for Scale {
+    fn from(factor: f64) -> Self {
+        Scale {
+            factor,
+            softcap: None,
+        }
+    }
+}
+
 /// Attention of `q` `[b, heads, seq, d]` over the cache plus `k`, `v` `[b, kv_heads, seq, d]`
 /// (already rotated), for queries at positions `offset..offset + seq`. Returns `[b, seq,
 /// heads * d]`.
@@ -67,24 +123,32 @@ pub fn attend(
     v: &Tensor,
     offset: usize,
     window: Option<usize>,
-    scale: f64,
+    scale: impl Into<Scale>,
 ) -> Result<Tensor> {
+    let scale = scale.into();
     let (b, heads, seq, d) = q.dims4()?;
     let kv_heads = k.dim(1)?;
     let (k, v) = cache.append(k, v)?;
+    cache.end = offset + seq;
     let kv_len = k.dim(2)?;
     let first_key_pos = offset + seq - kv_len;
 
     let k = repeat_kv(&k, heads / kv_heads)?;
     let v = repeat_kv(&v, heads / kv_heads)?;
-    let mut scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+    let mut scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale.factor)?;
+    if let Some(cap) = scale.softcap {
+        scores = ((scores / cap)?.tanh()? * cap)?;
+    }
     if let Some(mask) = mask(seq, kv_len, offset, first_key_pos, window, q.device())? {
         scores = scores.broadcast_add(&mask)?;
     }
     let probs = candle_nn::ops::softmax_last_dim(&scores)?;
     let out = probs.matmul(&v.contiguous()?)?;
     if let Some(w) = window {
-        cache.trim(w.saturating_sub(1))?;
+        let needed = w.saturating_sub(1);
+        if cache.len() > needed + 2 * REWIND_SLACK {
+            cache.trim(needed + REWIND_SLACK)?;
+        }
     }
     Ok(out.transpose(1, 2)?.reshape((b, seq, heads * d))?)
 }
@@ -149,6 +213,78 @@ mod tests {
         assert!(mask(1, 4, 10, 7, Some(4), &Device::Cpu).unwrap().is_none());
     }
 
+    /// Runs positions `from..to` of `q`/`k`/`v` one at a time through `cache`.
+    fn steps(
+        cache: &mut KvCache,
+        qkv: &[Tensor; 3],
+        from: usize,
+        to: usize,
+        w: Option<usize>,
+    ) -> Vec<Tensor> {
+        (from..to)
+            .map(|i| {
+                let [q, k, v] = qkv.each_ref().map(|t| t.narrow(2, i, 1).unwrap());
+                attend(cache, &q, &k, &v, i, w, 0.5).unwrap()
+            })
+            .collect()
+    }
+
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn rewound_cache_continues_like_a_fresh_one() {
+        let dev = Device::Cpu;
+        let qkv = [
+            Tensor::randn(0f32, 1.0, (1, 2, 8, 4), &dev).unwrap(),
+            Tensor::randn(0f32, 1.0, (1, 1, 8, 4), &dev).unwrap(),
+            Tensor::randn(0f32, 1.0, (1, 1, 8, 4), &dev).unwrap(),
+        ];
+        for window in [None, Some(6)] {
+            let mut fresh = KvCache::default();
+            let want = steps(&mut fresh, &qkv, 0, 8, window);
+            // Run 7 positions, rewind to 5, then run 5..8 again.
+            let mut reused = KvCache::default();
+            steps(&mut reused, &qkv, 0, 7, window);
+            assert!(reused.rewind(5, window).unwrap(), "{window:?}");
+            let got = steps(&mut reused, &qkv, 5, 8, window);
+            for (g, w) in got.iter().zip(&want[5..]) {
+                assert!(max_abs_diff(g, w) < 1e-6, "{window:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rewind_refuses_when_the_window_dropped_needed_keys() {
+        let dev = Device::Cpu;
+        let n = 3 + 2 * REWIND_SLACK;
+        let qkv = [
+            Tensor::randn(0f32, 1.0, (1, 1, n, 4), &dev).unwrap(),
+            Tensor::randn(0f32, 1.0, (1, 1, n, 4), &dev).unwrap(),
+            Tensor::randn(0f32, 1.0, (1, 1, n, 4), &dev).unwrap(),
+        ];
+        let mut cache = KvCache::default();
+        steps(&mut cache, &qkv, 0, n, Some(3));
+        // Trimmed to the window plus the slack: position 2 would need keys 0 and 1, long gone;
+        // a rewind within the slack still works.
+        assert_eq!(cache.len(), 2 + REWIND_SLACK);
+        assert!(!cache.rewind(2, Some(3)).unwrap());
+        assert!(cache.rewind(n - 100, Some(3)).unwrap());
+        let mut cache = KvCache::default();
+        steps(&mut cache, &qkv, 0, 4, None);
+        assert!(!cache.rewind(5, None).unwrap());
+        assert!(cache.rewind(0, None).unwrap());
+        assert!(cache.is_empty());
+    }
+
     #[test]
     fn windowed_cache_matches_full_attention_inside_the_window() {
         let dev = Device::Cpu;
@@ -180,7 +316,7 @@ mod tests {
                 .to_scalar::<f32>()
                 .unwrap();
             assert!(diff < 1e-5, "position {i}: {diff}");
-            assert!(c2.len() <= 2);
+            assert!(c2.len() <= 2 + 2 * REWIND_SLACK);
         }
     }
 }

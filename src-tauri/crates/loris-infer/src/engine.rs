@@ -3,6 +3,7 @@
 //! events back on a channel. Requests run one after another.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -11,25 +12,56 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{InferError, Result};
-use crate::generate::{GenerateRequest, GenerationEvent, GenerationOutput, generate};
+use crate::generate::{
+    GenerateRequest, GenerationEvent, GenerationOutput, PromptCache, generate_cached,
+};
 use crate::loader::{LoadedModel, ModelInfo};
 use crate::text_stream::Split;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// CPU threads for the tensor kernels; `None` uses the global pool (all cores, or
     /// `RAYON_NUM_THREADS`).
     pub threads: Option<usize>,
+    /// Requests waiting or running at once; one more is refused with `queue_full` at once
+    /// rather than left to wait without bound.
+    pub max_queue: usize,
 }
 
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            threads: None,
+            max_queue: DEFAULT_MAX_QUEUE,
+        }
+    }
+}
+
+/// Default bound of [`EngineOptions::max_queue`].
+pub const DEFAULT_MAX_QUEUE: usize = 64;
+
 struct Job {
+    /// Released when the job ends (also if it is dropped unrun at shutdown).
+    _slot: QueueSlot,
     request: GenerateRequest,
     events: UnboundedSender<GenerationEvent>,
     cancel: CancellationToken,
 }
 
+/// One place in the bounded queue, given back when dropped.
+struct QueueSlot(Arc<AtomicUsize>);
+
+impl Drop for QueueSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub struct Engine {
     queue: Option<mpsc::Sender<Job>>,
+    /// Requests submitted and not yet finished.
+    pending: Arc<AtomicUsize>,
+    max_queue: usize,
     shutdown: CancellationToken,
     thread: Option<JoinHandle<()>>,
     assets: Arc<TextAssets>,
@@ -89,8 +121,10 @@ impl Engine {
             .name("loris-engine".into())
             .spawn(move || {
                 let serve = || {
+                    // What the model's KV cache holds, so the next request can reuse it.
+                    let mut cache = PromptCache::default();
                     for job in rx {
-                        run_job(model.as_mut(), &thread_assets, job);
+                        run_job(model.as_mut(), &mut cache, &thread_assets, job);
                     }
                 };
                 // Tensor kernels use the current rayon pool: the dedicated one when asked.
@@ -104,11 +138,18 @@ impl Engine {
             })?;
         Ok(Engine {
             queue: Some(tx),
+            pending: Arc::new(AtomicUsize::new(0)),
+            max_queue: options.max_queue.max(1),
             shutdown,
             thread: Some(thread),
             assets,
             info: Arc::new(info),
         })
+    }
+
+    /// Requests queued or running.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -135,9 +176,19 @@ impl Engine {
                 context,
             });
         }
+        let taken = self
+            .pending
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_queue).then_some(n + 1)
+            });
+        if taken.is_err() {
+            return Err(InferError::QueueFull(self.max_queue));
+        }
+        let slot = QueueSlot(Arc::clone(&self.pending));
         let (events, rx) = unbounded_channel();
         let cancel = self.shutdown.child_token();
         let job = Job {
+            _slot: slot,
             request,
             events,
             cancel: cancel.clone(),
@@ -162,8 +213,14 @@ impl Drop for Engine {
     }
 }
 
-fn run_job(model: &mut dyn crate::models::CausalLm, assets: &TextAssets, job: Job) {
+fn run_job(
+    model: &mut dyn crate::models::CausalLm,
+    cache: &mut PromptCache,
+    assets: &TextAssets,
+    job: Job,
+) {
     let Job {
+        _slot,
         request,
         events,
         cancel,
@@ -178,8 +235,9 @@ fn run_job(model: &mut dyn crate::models::CausalLm, assets: &TextAssets, job: Jo
             })
             .is_ok()
     };
-    let result = generate(
+    let result = generate_cached(
         model,
+        cache,
         &assets.tokenizer,
         &assets.eos_token_ids,
         &request,
@@ -190,6 +248,7 @@ fn run_job(model: &mut dyn crate::models::CausalLm, assets: &TextAssets, job: Jo
         Ok(output) => {
             tracing::info!(
                 completion_tokens = output.usage.completion_tokens,
+                cached_tokens = output.usage.cached_tokens,
                 finish = ?output.finish_reason,
                 tokens_per_s = output.timings.decode_tokens_per_s,
                 "generation finished"

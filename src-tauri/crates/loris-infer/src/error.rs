@@ -31,6 +31,18 @@ pub enum InferError {
     #[error("inference failed: {0}")]
     Backend(#[from] candle_core::Error),
 
+    /// The model's queue is full: try again later.
+    #[error("the model is busy: {0} requests are already queued or running")]
+    QueueFull(usize),
+
+    /// No model is loaded under this id.
+    #[error("no model named '{0}' is loaded")]
+    ModelNotLoaded(String),
+
+    /// The model is still loading; it can be used once its `loaded` event arrives.
+    #[error("the model '{0}' is still loading")]
+    ModelLoading(String),
+
     /// A generation failed on the engine thread (the event carried its code and message).
     #[error("generation failed [{code}]: {message}")]
     Generation { code: String, message: String },
@@ -44,6 +56,9 @@ impl InferError {
             InferError::InvalidRequest(_) => "invalid_request",
             InferError::ContextLengthExceeded { .. } => "context_length_exceeded",
             InferError::EngineStopped => "engine_stopped",
+            InferError::QueueFull(_) => "queue_full",
+            InferError::ModelNotLoaded(_) => "model_not_loaded",
+            InferError::ModelLoading(_) => "model_loading",
             InferError::Backend(_) | InferError::Generation { .. } => "inference_failed",
         }
     }

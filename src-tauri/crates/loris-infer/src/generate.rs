@@ -59,6 +59,46 @@ pub enum FinishReason {
 pub struct Usage {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
+    /// Prompt tokens whose keys and values came from the previous request's cache.
+    #[serde(default)]
+    pub cached_tokens: usize,
+}
+
+/// The tokens whose keys and values sit in the model's cache, in order. The engine keeps one
+/// per model so that a request sharing a prefix with the previous one (a chat turn that
+/// resends the conversation) only runs its new tokens.
+#[derive(Debug, Default)]
+pub struct PromptCache {
+    tokens: Vec<u32>,
+}
+
+impl PromptCache {
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// Makes the model's cache hold the longest reusable prefix of `prompt` and returns its
+    /// length. At least one prompt token is always run, to get logits.
+    fn prepare(&mut self, model: &mut dyn CausalLm, prompt: &[u32]) -> Result<usize> {
+        let common = self
+            .tokens
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let keep = common.min(prompt.len().saturating_sub(1));
+        if keep > 0 && model.rewind_cache(keep)? {
+            self.tokens.truncate(keep);
+            return Ok(keep);
+        }
+        self.reset(model);
+        Ok(0)
+    }
+
+    fn reset(&mut self, model: &mut dyn CausalLm) {
+        model.clear_cache();
+        self.tokens.clear();
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -102,6 +142,39 @@ pub fn generate(
     cancel: &CancellationToken,
     on_delta: &mut dyn FnMut(&Split) -> bool,
 ) -> Result<GenerationOutput> {
+    let mut cache = PromptCache::default();
+    generate_cached(
+        model, &mut cache, tokenizer, eos_ids, request, cancel, on_delta,
+    )
+}
+
+/// Like [`generate`], reusing what `cache` says the model's cache already holds. After an
+/// error the cache is cleared: its content is unknown.
+pub fn generate_cached(
+    model: &mut dyn CausalLm,
+    cache: &mut PromptCache,
+    tokenizer: &Tokenizer,
+    eos_ids: &[u32],
+    request: &GenerateRequest,
+    cancel: &CancellationToken,
+    on_delta: &mut dyn FnMut(&Split) -> bool,
+) -> Result<GenerationOutput> {
+    let result = run(model, cache, tokenizer, eos_ids, request, cancel, on_delta);
+    if result.is_err() {
+        cache.reset(model);
+    }
+    result
+}
+
+fn run(
+    model: &mut dyn CausalLm,
+    cache: &mut PromptCache,
+    tokenizer: &Tokenizer,
+    eos_ids: &[u32],
+    request: &GenerateRequest,
+    cancel: &CancellationToken,
+    on_delta: &mut dyn FnMut(&Split) -> bool,
+) -> Result<GenerationOutput> {
     let start = Instant::now();
     let prompt = &request.prompt_tokens;
     if prompt.is_empty() {
@@ -121,7 +194,7 @@ pub fn generate(
     });
     let starts_inside = split_reasoning && ends_inside_think(tokenizer, prompt)?;
 
-    model.clear_cache();
+    let reused = cache.prepare(model, prompt)?;
     let mut sampler = Sampler::new(request.sampling.clone());
     let mut detok = Detokenizer::new(tokenizer);
     let mut stops = StopMatcher::new(&request.stop);
@@ -139,19 +212,24 @@ pub fn generate(
     };
 
     let mut logits = None;
-    for (i, chunk) in prompt.chunks(PREFILL_CHUNK).enumerate() {
+    let counts = PromptCounts {
+        total: prompt.len(),
+        cached: reused,
+    };
+    for (i, chunk) in prompt[reused..].chunks(PREFILL_CHUNK).enumerate() {
         if cancel.is_cancelled() {
             return Ok(finish(
                 text,
                 generated,
                 FinishReason::Cancelled,
-                prompt.len(),
+                counts,
                 start,
                 None,
                 None,
             ));
         }
-        logits = Some(model.forward(chunk, i * PREFILL_CHUNK)?);
+        logits = Some(model.forward(chunk, reused + i * PREFILL_CHUNK)?);
+        cache.tokens.extend_from_slice(chunk);
     }
     let prompt_done = Instant::now();
     let mut first_token_at = None;
@@ -189,6 +267,7 @@ pub fn generate(
             break FinishReason::ContextLength;
         }
         logits = model.forward(&[token], position)?;
+        cache.tokens.push(token);
     };
     // Text held back as a possible stop-string prefix turned out not to be one (after a stop
     // string matched there is none).
@@ -199,18 +278,24 @@ pub fn generate(
         text,
         generated,
         reason,
-        prompt.len(),
+        counts,
         start,
         Some(prompt_done),
         first_token_at,
     ))
 }
 
+#[derive(Debug, Clone, Copy)]
+struct PromptCounts {
+    total: usize,
+    cached: usize,
+}
+
 fn finish(
     text: Split,
     tokens: Vec<u32>,
     finish_reason: FinishReason,
-    prompt_tokens: usize,
+    prompt: PromptCounts,
     start: Instant,
     prompt_done: Option<Instant>,
     first_token: Option<Instant>,
@@ -220,7 +305,7 @@ fn finish(
     let mut timings = Timings::default();
     if let Some(p) = prompt_done {
         timings.prompt_ms = ms(start, p);
-        timings.prompt_tokens_per_s = per_second(prompt_tokens, timings.prompt_ms);
+        timings.prompt_tokens_per_s = per_second(prompt.total - prompt.cached, timings.prompt_ms);
     }
     if let Some(f) = first_token {
         timings.time_to_first_token_ms = ms(start, f);
@@ -231,8 +316,9 @@ fn finish(
         text: text.content,
         reasoning: text.reasoning,
         usage: Usage {
-            prompt_tokens,
+            prompt_tokens: prompt.total,
             completion_tokens: tokens.len(),
+            cached_tokens: prompt.cached,
         },
         tokens,
         finish_reason,

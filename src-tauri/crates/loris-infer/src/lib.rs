@@ -4,7 +4,9 @@
 //!   their tokenizer and chat template ([`loris_models::TextAssets`]) and metadata;
 //! - [`generate`]: one generation (prefill, sampling, stop conditions, streaming, usage and
 //!   timings), driven by [`sampling`] and [`text_stream`];
-//! - [`engine`]: one thread per loaded model, fed by a request queue.
+//! - [`engine`]: one thread per loaded model, fed by a request queue, reusing the KV cache of
+//!   the previous request's common prefix;
+//! - [`registry`]: the loaded models by id, with load, progress, unload events.
 //!
 //! ```no_run
 //! use loris_infer::{Engine, EngineOptions, GenerateRequest, LoadOptions, SamplingParams, load_gguf};
@@ -22,11 +24,14 @@
 //! ```
 
 pub mod attention;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod generate;
 pub mod loader;
 pub mod models;
+pub mod progress;
+pub mod registry;
 pub mod rope;
 pub mod sampling;
 pub mod text_stream;
@@ -35,9 +40,11 @@ pub mod weights;
 pub use engine::{Engine, EngineOptions, RequestHandle};
 pub use error::{InferError, Result};
 pub use generate::{
-    FinishReason, GenerateRequest, GenerationEvent, GenerationOutput, Timings, Usage, generate,
+    FinishReason, GenerateRequest, GenerationEvent, GenerationOutput, PromptCache, Timings, Usage,
+    generate, generate_cached,
 };
 pub use loader::{
     LoadOptions, LoadedModel, ModelInfo, load, load_gguf, load_hf_dir, prefers_dequantized,
 };
+pub use registry::{LoadedEntry, ModelEvent, ModelRegistry};
 pub use sampling::{Sampler, SamplingParams};

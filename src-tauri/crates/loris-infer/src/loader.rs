@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::Device;
 use candle_core::quantized::GgmlDType;
+use candle_core::{DType, Device};
 use loris_models::{
     Architecture, GgufFile, ModelConfig, ModelError, TextAssets, TokenizerSource, ToolCallFormat,
 };
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{InferError, Result};
 use crate::models::hf::HfModel;
-use crate::models::{CausalLm, gemma3::Gemma3, llama::Llama};
+use crate::models::{CausalLm, gemma2::Gemma2, gemma3::Gemma3, llama::Llama, phi3::Phi3};
 
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -22,7 +22,12 @@ pub struct LoadOptions {
     pub tokenizer: Option<PathBuf>,
     /// A chat template to use instead of the model's; validated before use.
     pub chat_template: Option<String>,
+    /// `cpu` or a GPU (see [`crate::device::open_device`]).
     pub device: Device,
+    /// Float type of a safetensors model's weights and cache; `None`: f32 on the CPU, the
+    /// checkpoint's own half-precision type on a GPU ([`crate::device::default_dtype`]).
+    /// GGUF models ignore it.
+    pub dtype: Option<DType>,
 }
 
 impl Default for LoadOptions {
@@ -32,6 +37,7 @@ impl Default for LoadOptions {
             tokenizer: None,
             chat_template: None,
             device: Device::Cpu,
+            dtype: None,
         }
     }
 }
@@ -71,7 +77,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<LoadedModel> {
 }
 
 /// Loads a Hugging Face model folder: config.json, safetensors (single or sharded, any float
-/// dtype, computed in f32), tokenizer files and generation_config.json.
+/// dtype; computed in f32 on the CPU, see [`LoadOptions::dtype`]), tokenizer files and
+/// generation_config.json.
 pub fn load_hf_dir(dir: &Path, options: &LoadOptions) -> Result<LoadedModel> {
     let config_path = dir.join("config.json");
     if !config_path.is_file() {
@@ -81,7 +88,15 @@ pub fn load_hf_dir(dir: &Path, options: &LoadOptions) -> Result<LoadedModel> {
         }));
     }
     let config = ModelConfig::from_file(&config_path)?;
-    let model = HfModel::load(dir, &config, &options.device)?;
+    let dtype = options
+        .dtype
+        .unwrap_or_else(|| crate::device::default_dtype(config.dtype.as_deref(), &options.device));
+    // Every shard's header is checked before any weight is read.
+    let mut parameters = 0u64;
+    for file in crate::models::hf::safetensors_files(dir)? {
+        parameters += safetensors_parameters(&file)?;
+    }
+    let model = HfModel::load(dir, &config, &options.device, dtype)?;
     let mut assets = match &options.tokenizer {
         Some(path) => {
             let dir = path.parent().unwrap_or(Path::new("."));
@@ -93,10 +108,6 @@ pub fn load_hf_dir(dir: &Path, options: &LoadOptions) -> Result<LoadedModel> {
     };
     if let Some(template) = &options.chat_template {
         assets.set_chat_template(template)?;
-    }
-    let mut parameters = 0u64;
-    for file in crate::models::hf::safetensors_files(dir)? {
-        parameters += safetensors_parameters(&file)?;
     }
     let info = ModelInfo {
         path: dir.to_owned(),
@@ -121,46 +132,44 @@ pub fn load_hf_dir(dir: &Path, options: &LoadOptions) -> Result<LoadedModel> {
     })
 }
 
-/// Element count of every tensor in a safetensors file, from its header alone.
+/// Element count of every tensor in a safetensors file, from its header alone, which is checked
+/// against the file (offsets, sizes, dtypes) before any tensor is read.
 fn safetensors_parameters(path: &Path) -> Result<u64> {
-    use std::io::Read;
-    let invalid = |reason: String| {
-        InferError::Model(ModelError::InvalidModel {
+    let header = loris_gguf::safetensors::read_file(path).map_err(|e| match e {
+        loris_gguf::safetensors::SafetensorsError::Io { action, source, .. } => {
+            InferError::Model(ModelError::Io {
+                action,
+                path: path.to_owned(),
+                source,
+            })
+        }
+        other => InferError::Model(ModelError::InvalidModel {
             path: path.to_owned(),
-            reason,
-        })
-    };
-    let mut f = std::fs::File::open(path).map_err(|e| {
-        InferError::Model(ModelError::Io {
-            action: "open",
-            path: path.to_owned(),
-            source: e,
-        })
+            reason: other.to_string(),
+        }),
     })?;
-    let mut len = [0u8; 8];
-    f.read_exact(&mut len)
-        .map_err(|e| invalid(format!("header: {e}")))?;
-    let len = u64::from_le_bytes(len);
-    if len > 100 * 1024 * 1024 {
-        return Err(invalid(format!("header of {len} bytes")));
+    Ok(header.parameters())
+}
+
+/// Bytes of weights a load reads: what load progress is measured against.
+pub fn weight_bytes(path: &Path) -> Result<u64> {
+    if path.is_dir() {
+        let mut total = 0;
+        for file in crate::models::hf::safetensors_files(path)? {
+            total += std::fs::metadata(&file).map_or(0, |m| m.len());
+        }
+        return Ok(total);
     }
-    let mut header = vec![0u8; len as usize];
-    f.read_exact(&mut header)
-        .map_err(|e| invalid(format!("header: {e}")))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|e| invalid(format!("header: {e}")))?;
-    Ok(v.as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| *k != "__metadata__")
-                .filter_map(|(_, t)| {
-                    t.get("shape")?
-                        .as_array()
-                        .map(|s| s.iter().filter_map(|d| d.as_u64()).product::<u64>())
-                })
-                .sum()
+    let file = GgufFile::open(path)?;
+    Ok(file
+        .content
+        .tensor_infos
+        .values()
+        .map(|t| {
+            let blocks = t.shape.elem_count() / t.ggml_dtype.block_size();
+            (blocks * t.ggml_dtype.type_size()) as u64
         })
-        .unwrap_or(0))
+        .sum())
 }
 
 /// f32 weights up to this size are dequantized by default (see [`prefers_dequantized`]).
@@ -195,15 +204,18 @@ pub fn load_gguf(path: &Path, options: &LoadOptions) -> Result<LoadedModel> {
                 options.dequantize,
             )?)
         }
+        Architecture::Gemma2 => Box::new(Gemma2::from_gguf(
+            &file,
+            &options.device,
+            options.dequantize,
+        )?),
         Architecture::Gemma3 => Box::new(Gemma3::from_gguf(
             &file,
             &options.device,
             options.dequantize,
         )?),
-        other => {
-            return Err(InferError::UnsupportedModel(format!(
-                "GGUF models of architecture '{other}' cannot be run yet"
-            )));
+        Architecture::Phi3 => {
+            Box::new(Phi3::from_gguf(&file, &options.device, options.dequantize)?)
         }
     };
     // An explicit tokenizer.json wins; one lying beside the file comes next.

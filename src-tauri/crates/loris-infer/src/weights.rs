@@ -51,10 +51,12 @@ impl<'a> GgufWeights<'a> {
                 self.file.path.display()
             )));
         }
-        Ok(self
+        let tensor = self
             .file
             .content
-            .tensor(&mut self.reader, name, &self.device)?)
+            .tensor(&mut self.reader, name, &self.device)?;
+        crate::progress::advance(tensor.storage_size_in_bytes() as u64);
+        Ok(tensor)
     }
 }
 

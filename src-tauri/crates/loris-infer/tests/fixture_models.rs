@@ -10,7 +10,14 @@ use loris_testkit::fixtures;
 
 fn engine(path: &std::path::Path, options: LoadOptions) -> Engine {
     let loaded = load_gguf(path, &options).unwrap();
-    Engine::start(loaded, EngineOptions { threads: Some(1) }).unwrap()
+    Engine::start(
+        loaded,
+        EngineOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -140,4 +147,53 @@ fn requests_that_cannot_run_are_refused_with_their_codes() {
         .wait(|_| {})
         .unwrap();
     assert!(output.usage.completion_tokens >= 1);
+}
+
+/// The second turn of a conversation reuses the first turn's cache and answers exactly as a
+/// fresh engine does.
+#[test]
+fn a_follow_up_turn_reuses_the_cache_and_answers_the_same() {
+    use loris_models::chat_template::message;
+    let path = fixture_or_skip!(fixtures::smollm2_gguf());
+    let options = || LoadOptions {
+        dequantize: true,
+        ..Default::default()
+    };
+    let first = ChatRequest::single_user("What is the capital of France?");
+    let follow_up = ChatRequest {
+        messages: vec![
+            message("user", "What is the capital of France?"),
+            message("assistant", "The capital of France is Paris."),
+            message("user", "And of Germany?"),
+        ],
+        add_generation_prompt: true,
+        ..Default::default()
+    };
+    let run = |engine: &Engine, request: &ChatRequest| {
+        let (_, ids) = engine.assets().encode_chat(request).unwrap();
+        engine
+            .submit(GenerateRequest::new(ids, 16, SamplingParams::greedy()))
+            .unwrap()
+            .wait(|_| {})
+            .unwrap()
+    };
+
+    let warm = engine(&path, options());
+    let one = run(&warm, &first);
+    assert_eq!(one.usage.cached_tokens, 0);
+    let two = run(&warm, &follow_up);
+    let (_, first_ids) = warm.assets().encode_chat(&first).unwrap();
+    // Everything up to the end of the first prompt (and the reply tokens that match) is reused.
+    assert!(
+        two.usage.cached_tokens >= first_ids.len(),
+        "{} cached of {}",
+        two.usage.cached_tokens,
+        first_ids.len()
+    );
+
+    let fresh = engine(&path, options());
+    let reference = run(&fresh, &follow_up);
+    assert_eq!(reference.usage.cached_tokens, 0);
+    assert_eq!(two.tokens, reference.tokens);
+    assert_eq!(two.text, reference.text);
 }

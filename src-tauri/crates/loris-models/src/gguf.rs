@@ -1,15 +1,18 @@
 //! Opening GGUF files with typed errors, and typed access to their metadata.
 //!
-//! candle's parser bounds-checks lengths against the file size; on top of that this module checks
-//! that every tensor's data lies inside the file when the file is opened, so a truncated download
-//! is reported at once rather than halfway through loading, and turns any panic in the parser
-//! (a malformed header is untrusted input) into an error.
+//! The header is read by `loris-gguf`, the project's one bounds-checked GGUF reader: a malformed
+//! or truncated file (including tensor data past the end of the file) is `invalid_gguf` when the
+//! file is opened, not halfway through loading. The parsed header is then handed to candle as
+//! its `Content`, which the engine uses to load tensors; candle's own parser never sees the file.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use candle_core::quantized::gguf_file::{Content, Value};
+use candle_core::quantized::GgmlDType;
+use candle_core::quantized::gguf_file::{Content, TensorInfo, Value, VersionedMagic};
+use loris_gguf::{GgufError, GgufHeader, GgufValue, ParseOptions};
 
 use crate::error::{ModelError, Result};
 
@@ -17,58 +20,21 @@ use crate::error::{ModelError, Result};
 #[derive(Debug)]
 pub struct GgufFile {
     pub path: PathBuf,
+    /// The header as `loris-gguf` read it; the typed accessors below read from it.
+    pub header: GgufHeader,
+    /// The same header in candle's terms, for loading tensors.
     pub content: Content,
 }
 
 impl GgufFile {
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| ModelError::io("open", path, e))?;
-        let file_len = file
-            .metadata()
-            .map_err(|e| ModelError::io("stat", path, e))?
-            .len();
-        let mut reader = BufReader::new(file);
-        let parsed =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(&mut reader)));
-        let content = match parsed {
-            Ok(Ok(content)) => content,
-            Ok(Err(e)) => return Err(invalid(path, e.to_string())),
-            Err(_) => return Err(invalid(path, "malformed header")),
-        };
-        for (name, info) in &content.tensor_infos {
-            // Dimensions come from the file: multiply with overflow checks.
-            let elems = info
-                .shape
-                .dims()
-                .iter()
-                .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-                .ok_or_else(|| invalid(path, format!("tensor {name}: dimensions overflow")))?;
-            let block = info.ggml_dtype.block_size() as u64;
-            if block == 0 || elems % block != 0 {
-                return Err(invalid(
-                    path,
-                    format!("tensor {name}: {elems} elements is not a whole number of blocks"),
-                ));
-            }
-            let end = (elems / block)
-                .checked_mul(info.ggml_dtype.type_size() as u64)
-                .and_then(|bytes| {
-                    content
-                        .tensor_data_offset
-                        .checked_add(info.offset)?
-                        .checked_add(bytes)
-                });
-            if end.is_none_or(|end| end > file_len) {
-                return Err(invalid(
-                    path,
-                    format!(
-                        "tensor {name} extends past the end of the file ({file_len} bytes): truncated?"
-                    ),
-                ));
-            }
-        }
+        // Tokenizers need whole vocabularies and merge lists: keep every array item.
+        let header =
+            loris_gguf::read_file(path, ParseOptions::KEEP_ALL).map_err(|e| error(path, e))?;
+        let content = to_candle(&header).map_err(|reason| invalid(path, reason))?;
         Ok(GgufFile {
             path: path.to_owned(),
+            header,
             content,
         })
     }
@@ -90,154 +56,70 @@ impl GgufFile {
     }
 
     pub fn req_str(&self, key: &str) -> Result<&str> {
-        self.opt_str(key)?.ok_or_else(|| self.missing(key))
+        self.header.req_str(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_str(&self, key: &str) -> Result<Option<&str>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(v) => Err(self.wrong(key, "a string", v)),
-        }
+        self.header.opt_str(key).map_err(|e| self.error(e))
     }
 
     pub fn req_u64(&self, key: &str) -> Result<u64> {
-        self.opt_u64(key)?.ok_or_else(|| self.missing(key))
+        self.header.req_u64(key).map_err(|e| self.error(e))
     }
 
     pub fn req_usize(&self, key: &str) -> Result<usize> {
-        usize::try_from(self.req_u64(key)?)
-            .map_err(|_| invalid(&self.path, format!("{key} is too large")))
+        self.header.req_usize(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_usize(&self, key: &str) -> Result<Option<usize>> {
-        self.opt_u64(key)?
-            .map(|v| {
-                usize::try_from(v).map_err(|_| invalid(&self.path, format!("{key} is too large")))
-            })
-            .transpose()
+        self.header.opt_usize(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        value_u64(v)
-            .map(Some)
-            .ok_or_else(|| self.wrong(key, "a non-negative integer", v))
+        self.header.opt_u64(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_u32(&self, key: &str) -> Result<Option<u32>> {
-        self.opt_u64(key)?
-            .map(|v| {
-                u32::try_from(v).map_err(|_| invalid(&self.path, format!("{key} is too large")))
-            })
-            .transpose()
+        self.header.opt_u32(key).map_err(|e| self.error(e))
     }
 
     pub fn req_f64(&self, key: &str) -> Result<f64> {
-        self.opt_f64(key)?.ok_or_else(|| self.missing(key))
+        self.header.req_f64(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_f64(&self, key: &str) -> Result<Option<f64>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::F32(v)) => Ok(Some(f64::from(*v))),
-            Some(Value::F64(v)) => Ok(Some(*v)),
-            Some(v) => value_u64(v)
-                .map(|n| Some(n as f64))
-                .ok_or_else(|| self.wrong(key, "a number", v)),
-        }
+        self.header.opt_f64(key).map_err(|e| self.error(e))
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.wrong(key, "a boolean", v)),
-        }
+        self.header.opt_bool(key).map_err(|e| self.error(e))
     }
 
     /// An array of strings (`tokenizer.ggml.tokens`, `tokenizer.ggml.merges`).
     pub fn opt_str_array(&self, key: &str) -> Result<Option<Vec<&str>>> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let Value::Array(items) = v else {
-            return Err(self.wrong(key, "an array", v));
-        };
-        items
-            .iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s.as_str()),
-                other => Err(self.wrong(key, "an array of strings", other)),
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        self.header.opt_str_array(key).map_err(|e| self.error(e))
     }
 
     /// An array of numbers as f32 (`tokenizer.ggml.scores`).
     pub fn opt_f32_array(&self, key: &str) -> Result<Option<Vec<f32>>> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let Value::Array(items) = v else {
-            return Err(self.wrong(key, "an array", v));
-        };
-        items
-            .iter()
-            .map(|item| match item {
-                Value::F32(x) => Ok(*x),
-                Value::F64(x) => Ok(*x as f32),
-                other => Err(self.wrong(key, "an array of floats", other)),
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        self.header.opt_f32_array(key).map_err(|e| self.error(e))
     }
 
     /// An array of integers (`tokenizer.ggml.token_type`).
     pub fn opt_u64_array(&self, key: &str) -> Result<Option<Vec<u64>>> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let Value::Array(items) = v else {
-            return Err(self.wrong(key, "an array", v));
-        };
-        items
-            .iter()
-            .map(|item| {
-                value_u64(item).ok_or_else(|| self.wrong(key, "an array of integers", item))
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        self.header.opt_u64_array(key).map_err(|e| self.error(e))
     }
 
-    fn missing(&self, key: &str) -> ModelError {
-        invalid(&self.path, format!("metadata key {key} is missing"))
-    }
-
-    fn wrong(&self, key: &str, expected: &str, got: &Value) -> ModelError {
-        invalid(
-            &self.path,
-            format!(
-                "metadata key {key} should be {expected}, found {:?}",
-                got.value_type()
-            ),
-        )
+    fn error(&self, e: GgufError) -> ModelError {
+        error(&self.path, e)
     }
 }
 
-fn value_u64(v: &Value) -> Option<u64> {
-    match *v {
-        Value::U8(x) => Some(u64::from(x)),
-        Value::U16(x) => Some(u64::from(x)),
-        Value::U32(x) => Some(u64::from(x)),
-        Value::U64(x) => Some(x),
-        Value::I8(x) => u64::try_from(x).ok(),
-        Value::I16(x) => u64::try_from(x).ok(),
-        Value::I32(x) => u64::try_from(x).ok(),
-        Value::I64(x) => u64::try_from(x).ok(),
-        _ => None,
+/// I/O stays `io`; every malformed header or metadata value is `invalid_gguf`.
+fn error(path: &Path, e: GgufError) -> ModelError {
+    match e {
+        GgufError::Io { action, source, .. } => ModelError::io(action, path, source),
+        other => invalid(path, other.to_string()),
     }
 }
 
@@ -248,8 +130,94 @@ fn invalid(path: &Path, reason: impl Into<String>) -> ModelError {
     }
 }
 
+/// The header in candle's types. Fails only for tensor types candle cannot load.
+fn to_candle(header: &GgufHeader) -> std::result::Result<Content, String> {
+    let magic = match header.version {
+        2 => VersionedMagic::GgufV2,
+        _ => VersionedMagic::GgufV3,
+    };
+    let metadata = header
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), candle_value(v)))
+        .collect();
+    let mut tensor_infos = HashMap::with_capacity(header.tensors.len());
+    for t in &header.tensors {
+        let ggml_dtype = candle_dtype(t.ggml_type.id).ok_or_else(|| {
+            format!(
+                "tensor {} has ggml type {}, which the engine cannot load",
+                t.name, t.ggml_type.name
+            )
+        })?;
+        // candle's shapes are outermost first; GGUF lists the innermost dimension first.
+        let dims = t
+            .dims
+            .iter()
+            .rev()
+            .map(|&d| usize::try_from(d))
+            .collect::<std::result::Result<Vec<usize>, _>>()
+            .map_err(|_| format!("tensor {} is too large for this machine", t.name))?;
+        tensor_infos.insert(
+            t.name.clone(),
+            TensorInfo {
+                ggml_dtype,
+                shape: dims.into(),
+                offset: t.offset,
+            },
+        );
+    }
+    Ok(Content {
+        magic,
+        metadata,
+        tensor_infos,
+        tensor_data_offset: header.data_offset,
+    })
+}
+
+fn candle_value(v: &GgufValue) -> Value {
+    match v {
+        GgufValue::U8(x) => Value::U8(*x),
+        GgufValue::I8(x) => Value::I8(*x),
+        GgufValue::U16(x) => Value::U16(*x),
+        GgufValue::I16(x) => Value::I16(*x),
+        GgufValue::U32(x) => Value::U32(*x),
+        GgufValue::I32(x) => Value::I32(*x),
+        GgufValue::F32(x) => Value::F32(*x),
+        GgufValue::Bool(x) => Value::Bool(*x),
+        GgufValue::String(s) => Value::String(s.clone()),
+        GgufValue::U64(x) => Value::U64(*x),
+        GgufValue::I64(x) => Value::I64(*x),
+        GgufValue::F64(x) => Value::F64(*x),
+        GgufValue::Array { values, .. } => Value::Array(values.iter().map(candle_value).collect()),
+    }
+}
+
+/// The ggml types candle can load (its `GgmlDType::from_u32` is private).
+fn candle_dtype(id: u32) -> Option<GgmlDType> {
+    Some(match id {
+        0 => GgmlDType::F32,
+        1 => GgmlDType::F16,
+        2 => GgmlDType::Q4_0,
+        3 => GgmlDType::Q4_1,
+        6 => GgmlDType::Q5_0,
+        7 => GgmlDType::Q5_1,
+        8 => GgmlDType::Q8_0,
+        9 => GgmlDType::Q8_1,
+        10 => GgmlDType::Q2K,
+        11 => GgmlDType::Q3K,
+        12 => GgmlDType::Q4K,
+        13 => GgmlDType::Q5K,
+        14 => GgmlDType::Q6K,
+        15 => GgmlDType::Q8K,
+        30 => GgmlDType::BF16,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use loris_gguf::GgufWriter;
+
     use super::*;
 
     #[test]
@@ -272,5 +240,52 @@ mod tests {
 
         let missing = dir.path().join("missing.gguf");
         assert_eq!(GgufFile::open(&missing).unwrap_err().code(), "io");
+    }
+
+    #[test]
+    fn the_header_reaches_candle_outermost_dimension_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.gguf");
+        let bytes = GgufWriter::default()
+            .string("general.architecture", "llama")
+            .str_array("tokenizer.ggml.tokens", &["a", "b"])
+            .u32("llama.block_count", 2)
+            .tensor("w", &[32, 3], 8, 3 * 34)
+            .build();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = GgufFile::open(&path).unwrap();
+        assert_eq!(file.architecture().unwrap(), "llama");
+        assert_eq!(file.req_usize("llama.block_count").unwrap(), 2);
+        assert!(matches!(file.get("llama.block_count"), Some(Value::U32(2))));
+        assert_eq!(
+            file.opt_str_array("tokenizer.ggml.tokens").unwrap(),
+            Some(vec!["a", "b"])
+        );
+        let info = &file.content.tensor_infos["w"];
+        assert_eq!(info.shape.dims(), &[3, 32]);
+        assert_eq!(info.ggml_dtype, GgmlDType::Q8_0);
+        assert_eq!(file.content.tensor_data_offset, file.header.data_offset);
+
+        let err = file.req_str("llama.block_count").unwrap_err();
+        assert_eq!(err.code(), "invalid_gguf");
+        assert!(err.to_string().contains("llama.block_count"), "{err}");
+        let err = file.req_usize("llama.embedding_length").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("metadata key llama.embedding_length is missing"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tensor_types_candle_cannot_load_are_invalid_gguf() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.gguf");
+        // IQ4_NL: a valid ggml type the engine has no kernel for.
+        let bytes = GgufWriter::default().tensor("w", &[32], 20, 18).build();
+        std::fs::write(&path, &bytes).unwrap();
+        let err = GgufFile::open(&path).unwrap_err();
+        assert_eq!(err.code(), "invalid_gguf");
+        assert!(err.to_string().contains("IQ4_NL"), "{err}");
     }
 }

@@ -2,6 +2,8 @@ import { FolderPlus } from "lucide-react";
 import { Button } from "../../components/ui/Button";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { Section } from "../../components/ui/Section";
+import { useCheckedModelsStore } from "./checked-models";
+import { CheckModelForm } from "./CheckModelForm";
 import { LocalModelsTable } from "./LocalModelsTable";
 
 function AddFolderButton() {
@@ -19,6 +21,8 @@ function AddFolderButton() {
 }
 
 export function ModelsPage() {
+  const models = useCheckedModelsStore((s) => s.models);
+  const remove = useCheckedModelsStore((s) => s.remove);
   return (
     <div data-testid="page-models">
       <PageHeader
@@ -28,7 +32,8 @@ export function ModelsPage() {
       />
       <div className="space-y-6 px-8 py-6">
         <Section title="Local models" description="Scanned from the folders you add. Nothing is uploaded.">
-          <LocalModelsTable />
+          <LocalModelsTable models={models} onRemove={remove} />
+          <CheckModelForm />
         </Section>
       </div>
     </div>

@@ -1,9 +1,10 @@
 import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, AuthStatus, JobRecord } from "../../lib/types";
+import type { AppInfo, AuthStatus, HardwareReport, JobRecord } from "../../lib/types";
 import * as backend from "../../lib/backend";
 import { BackendError } from "../../lib/backend-error";
 import { useAppInfoStore } from "../../stores/app-info";
+import { resetHardwareForTests } from "../../stores/hardware";
 import { useJobsStore } from "../../stores/jobs";
 import { resetAuthForTests, signInForTest, TEST_AUTH_STATUS } from "../../test/auth";
 import { renderRoute } from "../../test/render-route";
@@ -25,6 +26,10 @@ vi.mock("../../lib/backend", async () => {
     jobsList: vi.fn(),
     eventsSince: vi.fn(() => Promise.resolve([])),
     onAppEvent: vi.fn(() => Promise.resolve(() => undefined)),
+    hardwareReport: vi.fn(),
+    hardwareWatchStart: vi.fn(() => Promise.resolve(1)),
+    hardwareWatchStop: vi.fn(() => Promise.resolve(0)),
+    onHardwareSample: vi.fn(() => Promise.resolve(() => undefined)),
   };
 });
 
@@ -48,6 +53,18 @@ const INFO: AppInfo = {
   },
 };
 
+const REPORT: HardwareReport = {
+  os: "Ubuntu 24.04",
+  cpu: { model: "AMD Ryzen 9 7950X", physicalCores: 16, logicalCores: 32 },
+  memory: { totalBytes: 64 * GiB, availableBytes: 40 * GiB },
+  disk: null,
+  gpus: [],
+  gpuUnavailableReason: "CPU only: libnvidia-ml.so.1 not found",
+  nvidiaDriver: null,
+  cudaVisibleDevices: null,
+  warnings: [],
+};
+
 const JOBS: JobRecord[] = [
   {
     id: "job-1",
@@ -62,12 +79,15 @@ const JOBS: JobRecord[] = [
 ];
 
 beforeEach(() => {
+  vi.clearAllMocks();
   resetAuthForTests();
   signInForTest();
   vi.mocked(backend.authStatus).mockResolvedValue(TEST_AUTH_STATUS);
   useAppInfoStore.setState({ status: "idle", info: null, error: null });
   useJobsStore.setState({ status: "idle", jobs: [], error: null });
   vi.mocked(backend.appInfo).mockResolvedValue(INFO);
+  resetHardwareForTests();
+  vi.mocked(backend.hardwareReport).mockResolvedValue(REPORT);
   vi.mocked(backend.jobsList).mockResolvedValue(JOBS);
 });
 
@@ -81,13 +101,13 @@ describe("Settings page", () => {
     expect(screen.queryByText("Demo data")).not.toBeInTheDocument();
   });
 
-  it("shows the hardware summary", async () => {
-    renderRoute("/settings");
+  it("shows the hardware panel and asks for live samples while it is open", async () => {
+    const { unmount } = renderRoute("/settings");
     expect(await screen.findByTestId("hw-cpu")).toHaveTextContent("AMD Ryzen 9 7950X");
-    expect(screen.getByTestId("hw-cores")).toHaveTextContent("16 cores · 32 threads");
-    expect(screen.getByTestId("hw-ram")).toHaveTextContent("64 GB total · 40 GB available");
-    expect(screen.getByTestId("hw-gpus")).toHaveTextContent("NVIDIA GeForce RTX 4090 (24 GB)");
-    expect(screen.getByTestId("hardware-status")).toHaveTextContent("NVIDIA GeForce RTX 4090 (24 GB) · 64 GB RAM");
+    expect(screen.getByTestId("hw-cpu-only-reason")).toHaveTextContent("libnvidia-ml.so.1 not found");
+    expect(backend.hardwareWatchStart).toHaveBeenCalledTimes(1);
+    unmount();
+    expect(backend.hardwareWatchStop).toHaveBeenCalledTimes(1);
   });
 
   it("lists jobs with their state", async () => {
@@ -97,13 +117,24 @@ describe("Settings page", () => {
     expect(within(row).getByText("out of memory")).toBeInTheDocument();
   });
 
+  it("says the hardware is unknown, with the code, when the report fails", async () => {
+    vi.mocked(backend.hardwareReport).mockRejectedValue(new BackendError("ipc_error", "command hardware_report not found"));
+    renderRoute("/settings");
+    const status = await screen.findByText("Hardware unknown");
+    expect(status.closest("[data-testid=hardware-status]")).toHaveAttribute(
+      "title",
+      "ipc_error: command hardware_report not found",
+    );
+    const notice = within(screen.getByTestId("settings-hardware")).getByTestId("error-notice");
+    expect(notice).toHaveAttribute("data-error-code", "ipc_error");
+  });
+
   it("shows a coded error when the backend fails", async () => {
     vi.mocked(backend.appInfo).mockRejectedValue(new BackendError("ipc_error", "command app_info not found"));
     renderRoute("/settings");
     const [notice] = await screen.findAllByTestId("error-notice");
     expect(notice).toHaveAttribute("data-error-code", "ipc_error");
     expect(notice).toHaveTextContent("Couldn't reach the Loris Studio backend");
-    expect(screen.getByTestId("hardware-status")).toHaveTextContent("Hardware unknown");
   });
 
   it("shows the keychain backend in use in the Security section", async () => {

@@ -4,14 +4,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use loris_infer::{Engine, EngineOptions, GenerateRequest, LoadOptions, SamplingParams, load_gguf};
+use loris_infer::{Engine, EngineOptions, GenerateRequest, LoadOptions, SamplingParams, load};
 use loris_models::ChatRequest;
 
 use crate::output::print_json;
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// A GGUF model file.
+    /// A GGUF model file or a Hugging Face model folder.
     #[arg(long)]
     model: PathBuf,
     /// The prompt text.
@@ -42,21 +42,38 @@ pub struct GenerateArgs {
     /// Run on the quantized weights even for a small model.
     #[arg(long)]
     keep_quantized: bool,
+    /// `cpu`, `cuda` or `cuda:N` (default: GPU 0 when this build has CUDA and a GPU is
+    /// present, else the CPU).
+    #[arg(long)]
+    device: Option<String>,
+}
+
+/// The device `--device` names, else the default one.
+pub fn device_from(arg: Option<&str>) -> anyhow::Result<loris_infer::device::Device> {
+    Ok(match arg {
+        Some(spec) => loris_infer::device::open_device(spec)?,
+        None => loris_infer::device::default_device(),
+    })
 }
 
 pub fn run(args: &GenerateArgs, json: bool) -> anyhow::Result<()> {
-    let dequantize =
-        args.dequantize || (!args.keep_quantized && loris_infer::prefers_dequantized(&args.model)?);
+    // Folders hold float weights: there is nothing to dequantize.
+    let dequantize = args.dequantize
+        || (!args.keep_quantized
+            && args.model.is_file()
+            && loris_infer::prefers_dequantized(&args.model)?);
     let options = LoadOptions {
         dequantize,
         tokenizer: args.tokenizer.clone(),
+        device: device_from(args.device.as_deref())?,
         ..Default::default()
     };
-    let loaded = load_gguf(&args.model, &options)?;
+    let loaded = load(&args.model, &options)?;
     let engine = Engine::start(
         loaded,
         EngineOptions {
             threads: args.threads,
+            ..Default::default()
         },
     )?;
     let assets = engine.assets();
@@ -92,18 +109,22 @@ pub fn run(args: &GenerateArgs, json: bool) -> anyhow::Result<()> {
     }
     writeln!(stdout)?;
     let t = &output.timings;
-    let weights = if engine.info().dequantized {
-        "f32 weights"
+    let info = engine.info();
+    let weights = if info.format != "gguf" {
+        format!("{} weights", info.quantization)
+    } else if info.dequantized {
+        "f32 weights".to_owned()
     } else {
-        "quantized weights"
+        "quantized weights".to_owned()
     };
     eprintln!(
-        "[{} prompt + {} generated tokens, {:?}; first token {:.0} ms, {:.1} tokens/s; {weights}]",
+        "[{} prompt + {} generated tokens, {:?}; first token {:.0} ms, {:.1} tokens/s; {weights} on {}]",
         output.usage.prompt_tokens,
         output.usage.completion_tokens,
         output.finish_reason,
         t.time_to_first_token_ms,
-        t.decode_tokens_per_s
+        t.decode_tokens_per_s,
+        loris_infer::device::device_name(&options.device)
     );
     Ok(())
 }

@@ -1,6 +1,9 @@
+pub mod bench;
+pub mod chat;
 pub mod estimate;
 pub mod generate;
 pub mod hw;
 pub mod info;
 pub mod jobs;
+pub mod serve;
 pub mod user;

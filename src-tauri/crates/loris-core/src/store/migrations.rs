@@ -90,6 +90,24 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
     "#,
     },
+    Migration {
+        version: 3,
+        name: "LAN API keys (loris-auth)",
+        // Keys are stored as their SHA-256 (256 random bits: nothing to brute-force); `prefix` is
+        // the start of the key, shown in lists so the user can tell keys apart.
+        sql: r#"
+        CREATE TABLE api_keys (
+            id            TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            prefix        TEXT NOT NULL,
+            key_hash      TEXT NOT NULL UNIQUE,
+            created_at    INTEGER NOT NULL,
+            last_used_at  INTEGER,
+            expires_at    INTEGER,
+            revoked_at    INTEGER
+        );
+    "#,
+    },
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

@@ -323,6 +323,15 @@ impl CausalLm for Gemma3 {
         self.layers.iter_mut().for_each(|l| l.cache.clear());
     }
 
+    fn rewind_cache(&mut self, positions: usize) -> Result<bool> {
+        for layer in &mut self.layers {
+            if !layer.cache.rewind(positions, layer.window)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn context_length(&self) -> usize {
         self.context_length
     }

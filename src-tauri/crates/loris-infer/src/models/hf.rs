@@ -37,12 +37,35 @@ pub struct HfModel {
     inner: Inner,
     context_length: usize,
     device: Device,
+    /// What the weights and the KV cache hold (logits leave as f32 whatever it is).
+    dtype: DType,
 }
 
 impl HfModel {
-    /// Loads `dir`'s safetensors (single file or shards) as f32 on `device`.
-    pub fn load(dir: &Path, config: &ModelConfig, device: &Device) -> Result<Self> {
+    /// Loads `dir`'s safetensors (single file or shards) on `device`, computing in `dtype`
+    /// (see [`crate::device::default_dtype`]); architectures with their own model file here
+    /// compute in f32 whatever `dtype` says.
+    pub fn load(dir: &Path, config: &ModelConfig, device: &Device, dtype: DType) -> Result<Self> {
         let tensors = read_safetensors(dir, device)?;
+        Self::from_tensors(
+            config,
+            tensors,
+            dir,
+            device,
+            dtype,
+            LlamaImplementation::default_for(device),
+        )
+    }
+
+    /// [`HfModel::load`] on tensors already read.
+    pub fn from_tensors(
+        config: &ModelConfig,
+        tensors: HashMap<String, Tensor>,
+        dir: &Path,
+        device: &Device,
+        dtype: DType,
+        llama: LlamaImplementation,
+    ) -> Result<Self> {
         let inner = if config.architecture == Architecture::Gemma3 {
             // candle-transformers' gemma3 does not run on CPU (see models/gemma3.rs).
             Inner::Own(Box::new(super::gemma3::Gemma3::from_hf(
@@ -51,25 +74,99 @@ impl HfModel {
         } else {
             candle_model(
                 config,
-                VarBuilder::from_tensors(tensors, DType::F32, device),
+                VarBuilder::from_tensors(tensors, dtype, device),
                 dir,
                 device,
+                llama,
             )?
         };
         Ok(HfModel {
             inner,
             context_length: config.max_position_embeddings,
             device: device.clone(),
+            dtype,
+        })
+    }
+
+    /// A model of `config`'s shape with random weights (norms at their usual 1), for
+    /// benchmarks and tests that need no download. Not for architectures with their own model
+    /// file here (Gemma 3).
+    pub fn random(
+        config: &ModelConfig,
+        device: &Device,
+        dtype: DType,
+        llama: LlamaImplementation,
+    ) -> Result<Self> {
+        let vb = VarBuilder::from_backend(Box::new(RandomWeights), dtype, device.clone());
+        let inner = candle_model(config, vb, Path::new("(random weights)"), device, llama)?;
+        Ok(HfModel {
+            inner,
+            context_length: config.max_position_embeddings,
+            device: device.clone(),
+            dtype,
         })
     }
 }
 
-/// The candle-transformers model file for the architecture.
+/// Weights drawn on request: constants where the layer asks for one (norms), else normal with
+/// a small deviation so that activations stay finite through many layers. Drawn in f32 and
+/// cast: candle's CUDA backend has no half-precision `randn`.
+struct RandomWeights;
+
+impl candle_nn::var_builder::SimpleBackend for RandomWeights {
+    fn get(
+        &self,
+        shape: candle_core::Shape,
+        _name: &str,
+        hint: candle_nn::Init,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        match hint {
+            candle_nn::Init::Const(value) => Tensor::ones(shape, DType::F32, device)?
+                .affine(value, 0.0)?
+                .to_dtype(dtype),
+            _ => Tensor::randn(0f32, 0.02, shape, device)?.to_dtype(dtype),
+        }
+    }
+
+    fn get_unchecked(&self, name: &str, _: DType, _: &Device) -> candle_core::Result<Tensor> {
+        candle_core::bail!("random weights have no shape for '{name}'")
+    }
+
+    fn contains_tensor(&self, _name: &str) -> bool {
+        true
+    }
+}
+
+/// Which code runs a Llama checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlamaImplementation {
+    /// `models/llama_hf.rs`: fewer kernels per token, in the checkpoint's dtype.
+    Own,
+    /// candle-transformers' `llama`.
+    CandleTransformers,
+}
+
+impl LlamaImplementation {
+    /// Our own on GPUs, where kernel launches bound decode speed; candle-transformers' on the
+    /// CPU, where the two run at the same speed and the CPU results are already established.
+    pub fn default_for(device: &Device) -> Self {
+        if device.is_cpu() {
+            LlamaImplementation::CandleTransformers
+        } else {
+            LlamaImplementation::Own
+        }
+    }
+}
+
+/// The model file for the architecture: candle-transformers', or our Llama.
 fn candle_model(
     config: &ModelConfig,
     vb: VarBuilder<'static>,
     dir: &Path,
     device: &Device,
+    llama: LlamaImplementation,
 ) -> Result<Inner> {
     let patched = patched_config(config)?;
     let parse_err = |e: serde_json::Error| {
@@ -86,10 +183,13 @@ fn candle_model(
         })
     };
     Ok(match config.architecture {
+        Architecture::Llama if llama == LlamaImplementation::Own => {
+            Inner::Own(Box::new(super::llama_hf::LlamaHf::new(config, vb)?))
+        }
         Architecture::Llama => {
             let cfg: llama::LlamaConfig = serde_json::from_value(patched).map_err(parse_err)?;
             let config = cfg.into_config(false);
-            let cache = llama::Cache::new(true, DType::F32, &config, device)?;
+            let cache = llama::Cache::new(true, vb.dtype(), &config, device)?;
             Inner::Llama {
                 model: llama::Llama::load(vb, &config).map_err(load_err)?,
                 cache,
@@ -152,7 +252,7 @@ impl CausalLm for HfModel {
         match &mut self.inner {
             Inner::Llama { cache, config, .. } => {
                 // The llama cache has no reset; a fresh one costs the rope table only.
-                if let Ok(fresh) = llama::Cache::new(true, DType::F32, config, &self.device) {
+                if let Ok(fresh) = llama::Cache::new(true, self.dtype, config, &self.device) {
                     *cache = fresh;
                 }
             }
@@ -240,6 +340,7 @@ fn read_safetensors(dir: &Path, device: &Device) -> Result<HashMap<String, Tenso
                 reason: e.to_string(),
             })
         })?;
+        crate::progress::advance(std::fs::metadata(&file).map_or(0, |m| m.len()));
         all.extend(tensors);
     }
     Ok(all)
@@ -348,4 +449,44 @@ fn patched_config(c: &ModelConfig) -> Result<Value> {
         Architecture::Llama | Architecture::Gemma3 => {}
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_llama() -> ModelConfig {
+        let raw = json!({
+            "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+            "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 50,
+            "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+            "tie_word_embeddings": true
+        });
+        ModelConfig::from_value(raw, Path::new("config.json")).unwrap()
+    }
+
+    #[test]
+    fn random_weights_run_in_the_dtype_asked_for() {
+        let implementations = [
+            LlamaImplementation::CandleTransformers,
+            LlamaImplementation::Own,
+        ];
+        for (dtype, llama) in [DType::F32, DType::BF16]
+            .into_iter()
+            .flat_map(|d| implementations.map(|l| (d, l)))
+        {
+            let mut model = HfModel::random(&tiny_llama(), &Device::Cpu, dtype, llama).unwrap();
+            let prefill = model.forward(&[1, 2, 3], 0).unwrap();
+            let step = model.forward(&[4], 3).unwrap();
+            for logits in [prefill, step] {
+                assert_eq!(logits.dims(), [50]);
+                assert_eq!(logits.dtype(), DType::F32);
+                let values = logits.to_vec1::<f32>().unwrap();
+                assert!(values.iter().all(|v| v.is_finite()), "{dtype:?} {llama:?}");
+            }
+            model.clear_cache();
+            assert!(model.forward(&[1], 0).is_ok());
+        }
+    }
 }

@@ -230,6 +230,15 @@ impl CausalLm for Llama {
         self.layers.iter_mut().for_each(|l| l.cache.clear());
     }
 
+    fn rewind_cache(&mut self, positions: usize) -> Result<bool> {
+        for layer in &mut self.layers {
+            if !layer.cache.rewind(positions, None)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn context_length(&self) -> usize {
         self.context_length
     }

@@ -1,9 +1,12 @@
 //! Model implementations, one file per architecture, behind one trait the generation loop
 //! drives.
 
+pub mod gemma2;
 pub mod gemma3;
 pub mod hf;
 pub mod llama;
+pub mod llama_hf;
+pub mod phi3;
 
 use candle_core::Tensor;
 
@@ -17,6 +20,14 @@ pub trait CausalLm: Send {
 
     /// Forgets the cache: the next call starts at offset 0.
     fn clear_cache(&mut self);
+
+    /// Keeps the cache of the first `positions` tokens only, so that a request sharing a
+    /// prefix with the previous one runs from there. Returns `false` when the model cannot
+    /// (the caller then clears the cache); the default cannot.
+    fn rewind_cache(&mut self, positions: usize) -> Result<bool> {
+        let _ = positions;
+        Ok(false)
+    }
 
     /// Longest sequence the model was trained for.
     fn context_length(&self) -> usize;

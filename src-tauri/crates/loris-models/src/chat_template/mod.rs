@@ -3,6 +3,7 @@
 //! (`trim_blocks`, `lstrip_blocks`, loop controls, Python string/dict methods through
 //! minijinja-contrib's pycompat, `raise_exception`, `strftime_now`, Python-style `tojson`).
 
+mod messages;
 mod pyjson;
 
 use minijinja::value::Value;
@@ -26,7 +27,8 @@ pub struct SpecialTokens {
 }
 
 /// What to render: OpenAI-style messages (`role`, `content` as a string or a list of parts,
-/// `tool_calls`, ...), passed through to the template as they are.
+/// `tool_calls`, ...), passed to the template as transformers passes them (null fields dropped,
+/// reasoning also under `thinking` and `reasoning_content`).
 #[derive(Debug, Clone, Default)]
 pub struct ChatRequest {
     pub messages: Vec<Json>,
@@ -36,7 +38,8 @@ pub struct ChatRequest {
     pub add_generation_prompt: bool,
     /// Qwen 3-style switch; left undefined in the template when `None`.
     pub enable_thinking: Option<bool>,
-    /// Any further template variables (`documents`, `date_string`, ...).
+    /// Any further template variables, like `apply_chat_template`'s keyword arguments
+    /// (`documents`, `date_string`, ...); they override the special tokens.
     pub extra: Map<String, Json>,
 }
 
@@ -134,16 +137,29 @@ impl ChatTemplate {
     /// `template_error`.
     pub fn render(&self, request: &ChatRequest) -> Result<String> {
         let mut ctx: Map<String, Json> = Map::new();
-        let token = |t: &Option<String>| t.clone().map_or(Json::Null, Json::String);
-        // Like transformers: special tokens first, so explicit variables can override them.
-        ctx.insert("bos_token".into(), token(&self.special.bos_token));
-        ctx.insert("eos_token".into(), token(&self.special.eos_token));
-        ctx.insert("pad_token".into(), token(&self.special.pad_token));
-        ctx.insert("unk_token".into(), token(&self.special.unk_token));
+        // Like transformers: special tokens first, so explicit variables can override them. A
+        // token the tokenizer does not have stays undefined (printed as nothing), not none
+        // (printed as "None").
+        let special = &self.special;
+        for (name, token) in [
+            ("bos_token", &special.bos_token),
+            ("eos_token", &special.eos_token),
+            ("pad_token", &special.pad_token),
+            ("unk_token", &special.unk_token),
+        ] {
+            if let Some(token) = token {
+                ctx.insert(name.into(), Json::String(token.clone()));
+            }
+        }
+        // transformers always passes `documents`, none unless the caller gives some.
+        ctx.insert("documents".into(), Json::Null);
         for (k, v) in &request.extra {
             ctx.insert(k.clone(), v.clone());
         }
-        ctx.insert("messages".into(), Json::Array(request.messages.clone()));
+        ctx.insert(
+            "messages".into(),
+            Json::Array(messages::prepare(&request.messages)),
+        );
         // transformers passes `tools=None` when there are none: defined, but falsy.
         ctx.insert(
             "tools".into(),
@@ -276,6 +292,39 @@ mod tests {
         req.enable_thinking = Some(false);
         req.tools = Some(vec![json!({})]);
         assert_eq!(render(source, &req).unwrap(), "Tnothink");
+    }
+
+    #[test]
+    fn unset_special_tokens_are_undefined_and_documents_none() {
+        let source =
+            "[{{ bos_token }}|{{ bos_token is defined }}|{{ eos_token }}|{{ documents is none }}]";
+        let template = ChatTemplate::new(
+            source,
+            SpecialTokens {
+                eos_token: Some("</s>".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut req = ChatRequest::single_user("x");
+        assert_eq!(template.render(&req).unwrap(), "[|False|</s>|True]");
+        req.extra
+            .insert("documents".into(), json!([{"title": "t", "text": "d"}]));
+        req.extra.insert("bos_token".into(), json!("<b>"));
+        assert_eq!(template.render(&req).unwrap(), "[<b>|True|</s>|False]");
+    }
+
+    #[test]
+    fn messages_reach_the_template_as_transformers_passes_them() {
+        let source = "{% for m in messages %}{{ m.content is defined }} {{ m.reasoning_content }};{% endfor %}";
+        let req = ChatRequest {
+            messages: vec![
+                json!({"role": "assistant", "content": null, "tool_calls": []}),
+                json!({"role": "assistant", "content": "4", "thinking": "2+2"}),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(render(source, &req).unwrap(), "False ;True 2+2;");
     }
 
     #[test]
