@@ -31,10 +31,22 @@ pub fn builder<R: tauri::Runtime>() -> Builder<R> {
             commands::hardware::hardware_watch_stop,
             commands::hardware::estimate_inference,
             commands::hardware::estimate_training,
+            commands::models::models_loaded,
+            commands::models::model_load,
+            commands::models::model_unload,
+            commands::models::starter_model,
+            commands::server::server_status,
+            commands::server::server_start,
+            commands::server::server_stop,
+            commands::server::server_requests,
+            commands::server::api_key_create,
+            commands::server::api_keys_list,
+            commands::server::api_key_revoke,
         ])
         .events(collect_events![
             AppEventMessage,
-            commands::hardware::HardwareSampleEvent
+            commands::hardware::HardwareSampleEvent,
+            commands::models::ModelEventMessage
         ])
 }
 

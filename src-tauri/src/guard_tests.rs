@@ -50,6 +50,28 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
                 "loraRank": 16, "gradientCheckpointing": false
             } }),
         ),
+        ("models_loaded", json!({ "accessToken": "" })),
+        (
+            "model_load",
+            json!({ "accessToken": "", "path": "/nowhere.gguf", "id": null, "dequantize": "auto" }),
+        ),
+        ("model_unload", json!({ "accessToken": "", "id": "m" })),
+        ("starter_model", json!({ "accessToken": "" })),
+        ("server_status", json!({ "accessToken": "" })),
+        (
+            "server_start",
+            json!({ "accessToken": "", "request": {
+                "port": 0, "lan": false, "allowedHosts": [], "allowedOrigins": []
+            } }),
+        ),
+        ("server_stop", json!({ "accessToken": "" })),
+        ("server_requests", json!({ "accessToken": "" })),
+        (
+            "api_key_create",
+            json!({ "accessToken": "", "name": "k", "expiresInDays": null }),
+        ),
+        ("api_keys_list", json!({ "accessToken": "" })),
+        ("api_key_revoke", json!({ "accessToken": "", "id": "x" })),
     ]
 }
 
@@ -94,10 +116,19 @@ fn commands_without_a_session_are_refused() {
         .invoke_handler(registry.invoke_handler())
         .build(mock_context(noop_assets()))
         .unwrap();
+    let models = Arc::new(loris_infer::ModelRegistry::new(
+        loris_infer::EngineOptions::default(),
+    ));
+    let lan_api = Arc::new(
+        crate::commands::server::LanApi::new(Arc::clone(service.store()), Arc::clone(&models))
+            .unwrap(),
+    );
     app.manage(AppState {
         service,
         auth,
         hardware_watch: crate::commands::hardware::HardwareWatch::discarding(),
+        models,
+        lan_api,
     });
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

@@ -28,6 +28,13 @@ pub fn run() -> anyhow::Result<()> {
         secrets,
         backend,
     )?);
+    let models = Arc::new(loris_infer::ModelRegistry::new(
+        loris_infer::EngineOptions::default(),
+    ));
+    let lan_api = Arc::new(commands::server::LanApi::new(
+        Arc::clone(service.store()),
+        Arc::clone(&models),
+    )?);
     let builder = bindings::builder::<tauri::Wry>();
     let invoke_handler = builder.invoke_handler();
 
@@ -40,8 +47,14 @@ pub fn run() -> anyhow::Result<()> {
                 service: Arc::clone(&service),
                 auth: Arc::clone(&auth),
                 hardware_watch: hardware_watch(app.handle().clone()),
+                models: Arc::clone(&models),
+                lan_api: Arc::clone(&lan_api),
             });
             events::bridge(app.handle().clone(), Arc::clone(&service));
+            events::bridge_models(app.handle().clone(), Arc::clone(&models));
+            // A server left on when the app last closed starts again.
+            let lan_api = Arc::clone(&lan_api);
+            tauri::async_runtime::spawn(async move { lan_api.resume().await });
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"))?;

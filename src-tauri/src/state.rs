@@ -4,6 +4,7 @@ use loris_auth::{Auth, AuthUser};
 use loris_core::ApiError;
 
 use crate::commands::hardware::HardwareWatch;
+use crate::commands::server::LanApi;
 
 /// What every command can reach: the one service layer and its auth.
 pub struct AppState {
@@ -11,6 +12,10 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Live hardware samples, running while a page watches them.
     pub hardware_watch: HardwareWatch,
+    /// The loaded models, shared with the LAN API.
+    pub models: Arc<loris_infer::ModelRegistry>,
+    /// The LAN API server, its settings and its keys.
+    pub lan_api: Arc<LanApi>,
 }
 
 impl AppState {

@@ -29,6 +29,17 @@ def check(condition, what):
         raise AssertionError(what)
 
 
+def greedy(client, **extra):
+    """Greedy sampling for `messages.create`/`stream`. anthropic 2.14.0 has no `temperature` or
+    `top_k` parameter (0.125.0 has), so there it goes in the body directly; the server reads it."""
+    import inspect
+
+    body = {"temperature": 0, **extra}
+    if "temperature" in inspect.signature(client.messages.create).parameters:
+        return body
+    return {"extra_body": body}
+
+
 def anthropic_checks():
     import anthropic
 
@@ -42,7 +53,7 @@ def anthropic_checks():
 
     for label, client in (("api_key", by_key), ("auth_token", by_token)):
         message = client.messages.create(
-            model=MODEL, max_tokens=32, temperature=0, messages=QUESTION
+            model=MODEL, max_tokens=32, messages=QUESTION, **greedy(client)
         )
         check(message.type == "message" and message.role == "assistant", "a message")
         check(message.content[0].type == "text", f"a text block: {message.content}")
@@ -52,7 +63,7 @@ def anthropic_checks():
         check(message.usage.input_tokens > 0 and message.usage.output_tokens > 0, "usage")
 
         with client.messages.stream(
-            model=MODEL, max_tokens=32, temperature=0, messages=QUESTION
+            model=MODEL, max_tokens=32, messages=QUESTION, **greedy(client)
         ) as stream:
             streamed = "".join(stream.text_stream)
             final = stream.get_final_message()
@@ -66,11 +77,10 @@ def anthropic_checks():
     stopped = by_key.messages.create(
         model=MODEL,
         max_tokens=32,
-        temperature=0,
-        top_k=1,
         system=[{"type": "text", "text": "You are a helpful assistant."}],
         stop_sequences=["Paris"],
         messages=QUESTION,
+        **greedy(by_key, top_k=1),
     )
     check(stopped.stop_reason == "stop_sequence", f"stop_reason {stopped.stop_reason}")
     check(stopped.stop_sequence == "Paris", f"stop_sequence {stopped.stop_sequence}")
@@ -86,9 +96,11 @@ def anthropic_checks():
         check(False, "a wrong key is refused")
     except anthropic.AuthenticationError as e:
         check(e.status_code == 401, "401")
-        check(e.body["type"] == "authentication_error", f"envelope {e.body}")
+        check(e.body["type"] == "error" and e.body["error"]["type"] == "authentication_error", f"envelope {e.body}")
     try:
-        by_key.messages.create(model=MODEL, max_tokens=8, temperature=3, messages=QUESTION)
+        by_key.messages.create(
+            model=MODEL, max_tokens=8, messages=QUESTION, **greedy(by_key, temperature=3)
+        )
         check(False, "an invalid temperature is refused")
     except anthropic.BadRequestError as e:
         check("temperature" in e.message, e.message)
@@ -185,7 +197,9 @@ def anthropic_stream_client(errors, index):
     import anthropic
 
     client = anthropic.Anthropic(base_url=BASE, api_key=KEY, max_retries=0, timeout=900)
-    with client.messages.stream(model=MODEL, max_tokens=32, temperature=0, messages=QUESTION) as stream:
+    with client.messages.stream(
+        model=MODEL, max_tokens=32, messages=QUESTION, **greedy(client)
+    ) as stream:
         # The SDK adds its own `text` events beside the raw ones.
         kinds = [event.type for event in stream if event.type in ANTHROPIC_ORDER]
         final = stream.get_final_message()

@@ -6,3 +6,5 @@ pub mod auth;
 pub mod events;
 pub mod hardware;
 pub mod jobs;
+pub mod models;
+pub mod server;

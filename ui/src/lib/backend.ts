@@ -1,15 +1,24 @@
 import { commands, events } from "../bindings";
 import type {
   ApiError,
+  ApiKeyInfo,
+  ApiRequestEntry,
   AppEvent,
   AppInfo,
   AuthStatus,
+  CreatedApiKey,
+  Dequantize,
   FirstRunCredentials,
   HardwareReport,
   HardwareSample,
   InferenceAssessment,
   JobRecord,
+  LoadedModelInfo,
+  ModelEventPayload,
+  ServerStartRequest,
+  ServerStatus,
   Session,
+  StarterModel,
   TrainingAssessment,
   TrainingEstimateRequest,
 } from "./types";
@@ -234,4 +243,103 @@ export async function onHardwareSample(handler: (sample: HardwareSample) => void
   } catch (error) {
     throw toBackendError(error);
   }
+}
+
+// --- Loaded models. ---
+
+/** Codes of model loading errors the UI words itself (the Rust side's `InferError::code`). */
+export const MODEL_ERROR_CODES = {
+  notLoaded: "model_not_loaded",
+  loading: "model_loading",
+  unsupported: "unsupported_model",
+} as const;
+
+/** The models ready to serve, sorted by id. */
+export function modelsLoaded(): Promise<LoadedModelInfo[]> {
+  return isTauri() ? guarded((token) => commands.modelsLoaded(token)) : demo([]);
+}
+
+/**
+ * Loads a GGUF file or a model folder under `id` (default: its file or folder name). Resolves
+ * when it is ready; progress arrives through `onModelEvent`.
+ */
+export function modelLoad(path: string, id: string | null, dequantize: Dequantize): Promise<LoadedModelInfo> {
+  return isTauri()
+    ? guarded((token) => commands.modelLoad(token, path, id, dequantize))
+    : Promise.reject(new BackendError("unsupported", "Loading models needs the Loris Studio desktop app."));
+}
+
+export function modelUnload(id: string): Promise<null> {
+  return isTauri() ? guarded((token) => commands.modelUnload(token, id)) : demo(null);
+}
+
+/** Where the starter model is on this machine, or null. */
+export function starterModel(): Promise<StarterModel | null> {
+  return isTauri() ? guarded((token) => commands.starterModel(token)) : demo(null);
+}
+
+/** Subscribes to model load, progress and unload events. Resolves to an unsubscribe function. */
+export async function onModelEvent(handler: (event: ModelEventPayload) => void): Promise<() => void> {
+  if (!isTauri()) return () => undefined;
+  try {
+    return await events.modelEventMessage.listen((event) => handler(event.payload));
+  } catch (error) {
+    throw toBackendError(error);
+  }
+}
+
+// --- The LAN API server and its keys. ---
+
+/** Codes of the LAN API commands the UI words itself. */
+export const SERVER_ERROR_CODES = {
+  lanNeedsApiKey: "lan_needs_api_key",
+  bindFailed: "server_bind_failed",
+} as const;
+
+/** The LAN API in a plain browser: off, with no addresses probed. */
+const DEMO_SERVER_STATUS: ServerStatus = {
+  running: false,
+  address: null,
+  port: 8139,
+  lan: false,
+  url: "http://127.0.0.1:8139",
+  allowedHosts: [],
+  allowedOrigins: [],
+  lanAddresses: [],
+  lastError: null,
+};
+
+function demoServerRefused<T>(): Promise<T> {
+  return Promise.reject(new BackendError("unsupported", "The LAN API needs the Loris Studio desktop app."));
+}
+
+export function serverStatus(): Promise<ServerStatus> {
+  return isTauri() ? guarded((token) => commands.serverStatus(token)) : demo(DEMO_SERVER_STATUS);
+}
+
+/** Starts (or restarts) the server with these settings; they are saved for the next launch. */
+export function serverStart(request: ServerStartRequest): Promise<ServerStatus> {
+  return isTauri() ? guarded((token) => commands.serverStart(token, request)) : demoServerRefused();
+}
+
+export function serverStop(): Promise<ServerStatus> {
+  return isTauri() ? guarded((token) => commands.serverStop(token)) : demo(DEMO_SERVER_STATUS);
+}
+
+/** The running server's recent requests, newest first. */
+export function serverRequests(): Promise<ApiRequestEntry[]> {
+  return isTauri() ? guarded((token) => commands.serverRequests(token)) : demo([]);
+}
+
+/** Creates an API key. Its secret is in this answer and nowhere else, ever. */
+export function apiKeyCreate(name: string, expiresInDays: number | null): Promise<CreatedApiKey> {
+  return isTauri() ? guarded((token) => commands.apiKeyCreate(token, name, expiresInDays)) : demoServerRefused();
+}
+
+export function apiKeysList(): Promise<ApiKeyInfo[]> {
+  return isTauri() ? guarded((token) => commands.apiKeysList(token)) : demo([]);
+}
+
+export function apiKeyRevoke(id: string): Promise<null> {
+  return isTauri() ? guarded((token) => commands.apiKeyRevoke(token, id)) : demoServerRefused();
 }

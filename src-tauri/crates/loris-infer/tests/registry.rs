@@ -1,11 +1,25 @@
 //! The model registry: load with progress events, serve, list, unload, and failures with
 //! their codes.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use loris_infer::{EngineOptions, LoadOptions, ModelEvent, ModelRegistry};
 use loris_testkit::tiny_models::{Arch, TinyModelSpec, write_tiny_model};
 use tokio::sync::broadcast::Receiver;
+
+/// A tiny random Llama folder under `root`, or `None` (with a note) without the fixtures.
+fn tiny_llama(root: &Path) -> Option<PathBuf> {
+    let dir = root.join("tiny");
+    match write_tiny_model(&TinyModelSpec::new(Arch::Llama), &dir) {
+        Ok(_) => Some(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: {e}");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
 
 fn drain(events: &mut Receiver<ModelEvent>) -> Vec<ModelEvent> {
     let mut out = Vec::new();
@@ -18,15 +32,9 @@ fn drain(events: &mut Receiver<ModelEvent>) -> Vec<ModelEvent> {
 #[test]
 fn load_serve_list_and_unload_with_events() {
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("tiny");
-    match write_tiny_model(&TinyModelSpec::new(Arch::Llama), &dir) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    }
+    let Some(dir) = tiny_llama(root.path()) else {
+        return;
+    };
     let registry = ModelRegistry::new(EngineOptions {
         threads: Some(1),
         ..Default::default()
@@ -122,15 +130,9 @@ fn a_failed_load_is_reported_and_leaves_nothing_behind() {
 fn a_full_queue_refuses_at_once() {
     use loris_infer::{GenerateRequest, SamplingParams};
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("tiny");
-    match write_tiny_model(&TinyModelSpec::new(Arch::Llama), &dir) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    }
+    let Some(dir) = tiny_llama(root.path()) else {
+        return;
+    };
     let registry = ModelRegistry::new(EngineOptions {
         threads: Some(1),
         max_queue: 1,

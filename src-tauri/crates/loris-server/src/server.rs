@@ -23,7 +23,8 @@ pub struct ServerHandle {
     addr: SocketAddr,
     state: Arc<AppState>,
     shutdown: CancellationToken,
-    task: JoinHandle<()>,
+    /// Taken by [`ServerHandle::stop`].
+    task: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -72,7 +73,7 @@ impl Server {
             addr,
             state,
             shutdown,
-            task,
+            task: Some(task),
         })
     }
 }
@@ -93,17 +94,22 @@ impl ServerHandle {
         self.state.submitted.load(Ordering::SeqCst)
     }
 
-    /// A future that ends when [`ServerHandle::stop`] is called (for a CLI waiting on Ctrl-C too).
-    pub fn stopping(&self) -> CancellationToken {
-        self.shutdown.clone()
-    }
-
     /// Stops accepting connections and waits for the open ones to finish.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.shutdown.cancel();
-        if let Err(e) = self.task.await {
+        if let Some(task) = self.task.take()
+            && let Err(e) = task.await
+        {
             tracing::warn!("the API server task ended abnormally: {e}");
         }
         tracing::info!(addr = %self.addr, "API server stopped");
+    }
+}
+
+impl Drop for ServerHandle {
+    /// A handle dropped without [`ServerHandle::stop`] still closes the listener (without
+    /// waiting for open requests).
+    fn drop(&mut self) {
+        self.shutdown.cancel();
     }
 }

@@ -76,6 +76,27 @@ async fn greedy_answers_in_both_formats() {
             .contains("Paris")
     );
 
+    // Thinking and tools are accepted for any model; a model without a tool-call format or
+    // `<think>` tags answers in text.
+    let reply = Request::post(
+        "/v1/messages",
+        anthropic_messages(json!({
+            "thinking": {"type": "enabled", "budget_tokens": 1024},
+            "tools": [{"name": "capital", "input_schema": {"type": "object"}}],
+            "tool_choice": {"type": "auto"},
+            "stream": true,
+        })),
+    )
+    .send(addr)
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply
+            .events()
+            .iter()
+            .any(|(name, _)| name == "message_stop")
+    );
+
     let reply = Request::post(
         "/v1/completions",
         json!({"model": MODEL, "prompt": "The capital of France is", "max_tokens": 3, "temperature": 0})

@@ -12,6 +12,9 @@ vi.mock("../../lib/backend", () => ({
   backendMode: vi.fn(() => "tauri"),
   estimateInference: vi.fn(),
   hardwareReport: vi.fn(() => new Promise(() => undefined)),
+  modelsLoaded: vi.fn(() => Promise.resolve([])),
+  starterModel: vi.fn(() => Promise.resolve(null)),
+  onModelEvent: vi.fn(() => Promise.resolve(() => undefined)),
 }));
 
 const GiB = 1024 ** 3;

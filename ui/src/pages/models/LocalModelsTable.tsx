@@ -8,6 +8,7 @@ import { formatBytes } from "../../lib/format";
 import type { InferenceAssessment } from "../../lib/types";
 import { useHardwareReport } from "../../stores/hardware";
 import { DEFAULT_CONTEXT_LEN, type LocalModel } from "./checked-models";
+import { formatParameters } from "./format-parameters";
 
 const COLUMNS = ["Name", "Format", "Parameters", "Size on disk", "Fits (4K context)", ""] as const;
 
@@ -15,13 +16,6 @@ type ServingRequest = { path: string; contextLen: number };
 
 function fetchServingEstimate(request: ServingRequest): Promise<InferenceAssessment> {
   return estimateInference(request.path, request.contextLen);
-}
-
-/** "1.24 B", "494 M". */
-function formatParameters(count: number): string {
-  if (count >= 1e9) return `${(count / 1e9).toFixed(2)} B`;
-  if (count >= 1e6) return `${Math.round(count / 1e6)} M`;
-  return String(count);
 }
 
 function ModelRow({ model, onRemove }: { model: LocalModel; onRemove?: (path: string) => void }) {

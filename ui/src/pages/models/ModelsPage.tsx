@@ -2,9 +2,14 @@ import { FolderPlus } from "lucide-react";
 import { Button } from "../../components/ui/Button";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { Section } from "../../components/ui/Section";
+import { useEffect } from "react";
+import { watchModels } from "../../stores/models";
 import { useCheckedModelsStore } from "./checked-models";
 import { CheckModelForm } from "./CheckModelForm";
+import { LoadedModels } from "./LoadedModels";
+import { LoadModelForm } from "./LoadModelForm";
 import { LocalModelsTable } from "./LocalModelsTable";
+import { StarterModelButton } from "./StarterModelButton";
 
 function AddFolderButton() {
   return (
@@ -23,6 +28,8 @@ function AddFolderButton() {
 export function ModelsPage() {
   const models = useCheckedModelsStore((s) => s.models);
   const remove = useCheckedModelsStore((s) => s.remove);
+  // Keeps the loaded list and the load progress current while the page is open.
+  useEffect(() => watchModels(), []);
   return (
     <div data-testid="page-models">
       <PageHeader
@@ -31,6 +38,17 @@ export function ModelsPage() {
         actions={<AddFolderButton />}
       />
       <div className="space-y-6 px-8 py-6">
+        <Section
+          title="Loaded models"
+          description="Models in memory, ready for chat and the LAN API."
+          testId="models-loaded-section"
+        >
+          <div className="flex flex-col gap-5">
+            <LoadedModels />
+            <StarterModelButton />
+            <LoadModelForm />
+          </div>
+        </Section>
         <Section title="Local models" description="Scanned from the folders you add. Nothing is uploaded.">
           <LocalModelsTable models={models} onRemove={remove} />
           <CheckModelForm />

@@ -30,6 +30,12 @@ vi.mock("../../lib/backend", async () => {
     hardwareWatchStart: vi.fn(() => Promise.resolve(1)),
     hardwareWatchStop: vi.fn(() => Promise.resolve(0)),
     onHardwareSample: vi.fn(() => Promise.resolve(() => undefined)),
+    SERVER_ERROR_CODES: { lanNeedsApiKey: "lan_needs_api_key", bindFailed: "server_bind_failed" },
+    serverStatus: vi.fn(() => new Promise(() => undefined)),
+    serverRequests: vi.fn(() => Promise.resolve([])),
+    apiKeysList: vi.fn(() => Promise.resolve([])),
+    modelsLoaded: vi.fn(() => Promise.resolve([])),
+    onModelEvent: vi.fn(() => Promise.resolve(() => undefined)),
   };
 });
 

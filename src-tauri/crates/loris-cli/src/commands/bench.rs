@@ -1,8 +1,8 @@
 //! `loris bench`: decode speed at batch 1, for a model file or folder, or for random weights of
 //! a config.json's shape (no download needed).
 //!
-//! Method: a prompt of `--prompt-tokens` fixed pseudo-random token ids runs in one forward pass
-//! (prefill); then `--new-tokens` tokens are decoded greedily one at a time, each step's logits
+//! Method: a prompt of `--prompt-tokens` fixed pseudo-random token ids (or `--prompt-text`,
+//! tokenized by the model's tokenizer) runs in one forward pass (prefill); then `--new-tokens` tokens are decoded greedily one at a time, each step's logits
 //! read back to the host and argmax'ed there, as the engine's sampler does. One untimed warm-up
 //! run of the same shape comes first (it loads kernels and, on a GPU, JIT-compiles them), then
 //! `--repetitions` timed runs, each from an empty cache. Each decode step is split into the time
@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// Prompt length, in tokens.
     #[arg(long, default_value_t = 128)]
     prompt_tokens: usize,
+    /// A prompt text, tokenized by the model's tokenizer, instead of `--prompt-tokens`
+    /// pseudo-random ids (to compare with another engine on the same text).
+    #[arg(long, conflicts_with_all = ["random_config", "prompt_tokens"])]
+    prompt_text: Option<String>,
     /// Tokens to decode after the prompt.
     #[arg(long, default_value_t = 256)]
     new_tokens: usize,
@@ -99,6 +103,7 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let device = device_from(args.device.as_deref())?;
     let requested = args.dtype.as_deref().map(parse_dtype).transpose()?;
     let started = Instant::now();
+    let mut text_prompt = None;
     let (mut model, name, dtype) = match (&args.model, &args.random_config) {
         (_, Some(config)) => {
             let llama = if args.reference_llama {
@@ -128,22 +133,32 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
                         .unwrap_or_else(|| default_dtype(Some(&loaded.info.quantization), &device)),
                 )
             };
+            if let Some(text) = &args.prompt_text {
+                text_prompt = Some(loaded.assets.encode_text(text)?);
+            }
             (loaded.model, path.display().to_string(), dtype)
         }
         (None, None) => anyhow::bail!("give --model or --random-config"),
     };
     let load_ms = ms(started);
-    if args.prompt_tokens + args.new_tokens > model.context_length() {
+    let prompt = match text_prompt {
+        Some(ids) => ids,
+        None => {
+            let vocab = model.forward(&[0], 0)?.dim(0)?;
+            pseudo_random_tokens(args.prompt_tokens, vocab)
+        }
+    };
+    if prompt.is_empty() {
+        anyhow::bail!("the prompt text has no tokens");
+    }
+    if prompt.len() + args.new_tokens > model.context_length() {
         anyhow::bail!(
             "{} + {} tokens pass the model's context of {}",
-            args.prompt_tokens,
+            prompt.len(),
             args.new_tokens,
             model.context_length()
         );
     }
-
-    let vocab = model.forward(&[0], 0)?.dim(0)?;
-    let prompt = pseudo_random_tokens(args.prompt_tokens, vocab);
     // Warm-up: the same shapes as the timed runs.
     one_run(model.as_mut(), &prompt, args.new_tokens)?;
     let mut runs = Vec::with_capacity(args.repetitions);
@@ -154,13 +169,13 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
         model: name,
         device: device_name(&device),
         dtype,
-        prompt_tokens: args.prompt_tokens,
+        prompt_tokens: prompt.len(),
         new_tokens: args.new_tokens,
         load_ms,
         decode_tokens_per_s: summary(runs.iter().map(|r| r.decode_tokens_per_s)),
         prefill_tokens_per_s: summary(
             runs.iter()
-                .map(|r| args.prompt_tokens as f64 * 1000.0 / r.prefill_ms),
+                .map(|r| prompt.len() as f64 * 1000.0 / r.prefill_ms),
         ),
         runs,
     };

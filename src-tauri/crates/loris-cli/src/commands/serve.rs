@@ -65,28 +65,22 @@ pub fn run(service: &loris_core::Service, args: &ServeArgs, json: bool) -> anyho
             .map(|s| s.to_string_lossy().into_owned())
             .context("the model path has no file name: pass --model-id")?,
     };
-    let is_gguf = args.model.is_file();
-    let dequantize = is_gguf
-        && (args.dequantize
-            || (!args.keep_quantized && loris_infer::prefers_dequantized(&args.model)?));
-    let options = LoadOptions {
-        dequantize,
-        tokenizer: args.tokenizer.clone(),
-        ..Default::default()
-    };
-    let registry = Arc::new(ModelRegistry::new(EngineOptions {
-        threads: args.threads,
-        max_queue: args.max_queue,
-    }));
-    eprintln!("loading {} ...", args.model.display());
-    registry.load(&id, &args.model, options)?;
-
     // Stored keys (created in Settings) always work; a key on the command line is one more.
-    // Keys are required beyond loopback, and whenever one is given.
+    // Keys are required beyond loopback, and whenever one is given. Checked, with the rest of
+    // the settings, before the model loads.
     let keys: Option<Arc<dyn KeyCheck>> = if args.lan || args.api_key.is_some() {
-        let mut checks: Vec<Arc<dyn KeyCheck>> = vec![Arc::new(loris_auth::ApiKeys::new(
-            Arc::clone(service.store()),
-        )?)];
+        let stored = loris_auth::ApiKeys::new(Arc::clone(service.store()))?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let any_live = stored
+            .list()?
+            .iter()
+            .any(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now));
+        // A server nobody can use is a mistake: say so rather than refuse every request.
+        anyhow::ensure!(
+            any_live || args.api_key.is_some(),
+            loris_server::ServerError::LanNeedsApiKey
+        );
+        let mut checks: Vec<Arc<dyn KeyCheck>> = vec![Arc::new(stored)];
         if let Some(key) = &args.api_key {
             anyhow::ensure!(!key.trim().is_empty(), "--api-key is empty");
             checks.push(Arc::new(StaticKey::new(key.trim())));
@@ -104,6 +98,24 @@ pub fn run(service: &loris_core::Service, args: &ServeArgs, json: bool) -> anyho
         keys,
         ..Default::default()
     };
+    config.bind_addr()?;
+
+    let is_gguf = args.model.is_file();
+    let dequantize = is_gguf
+        && (args.dequantize
+            || (!args.keep_quantized && loris_infer::prefers_dequantized(&args.model)?));
+    let options = LoadOptions {
+        dequantize,
+        tokenizer: args.tokenizer.clone(),
+        ..Default::default()
+    };
+    let registry = Arc::new(ModelRegistry::new(EngineOptions {
+        threads: args.threads,
+        max_queue: args.max_queue,
+    }));
+    eprintln!("loading {} ...", args.model.display());
+    registry.load(&id, &args.model, options)?;
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -108,6 +108,84 @@ pub const MIGRATIONS: &[Migration] = &[
         );
     "#,
     },
+    Migration {
+        version: 4,
+        name: "chat threads, messages and their full-text index (loris-chat)",
+        // Times are unix milliseconds. `seq` is each row's stable integer key (a text primary key
+        // leaves SQLite free to renumber rowids on VACUUM, which would break the FTS5 indexes
+        // that point at them); it also orders siblings. Messages form a tree through `parent_id`;
+        // a subtree is deleted by one statement, so `parent_id` has no cascade (a cascade would
+        // recurse once per level, and SQLite bounds that depth).
+        sql: r#"
+        CREATE TABLE chat_threads (
+            seq             INTEGER PRIMARY KEY,
+            id              TEXT NOT NULL UNIQUE,
+            title           TEXT NOT NULL,
+            model           TEXT,
+            pinned          INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            archived        INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+            settings        TEXT NOT NULL CHECK (json_valid(settings)),
+            active_leaf_id  TEXT REFERENCES chat_messages(id) ON DELETE SET NULL,
+            created_at      INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL
+        );
+        CREATE INDEX chat_threads_by_updated ON chat_threads(archived, pinned, updated_at);
+        CREATE TABLE chat_messages (
+            seq                INTEGER PRIMARY KEY,
+            id                 TEXT NOT NULL UNIQUE,
+            thread_id          TEXT NOT NULL REFERENCES chat_threads(id) ON DELETE CASCADE,
+            parent_id          TEXT REFERENCES chat_messages(id),
+            role               TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+            content            TEXT NOT NULL DEFAULT '',
+            reasoning          TEXT NOT NULL DEFAULT '',
+            tool_calls         TEXT CHECK (tool_calls IS NULL OR json_valid(tool_calls)),
+            sampling           TEXT CHECK (sampling IS NULL OR json_valid(sampling)),
+            prompt_tokens      INTEGER,
+            completion_tokens  INTEGER,
+            cached_tokens      INTEGER,
+            timings            TEXT CHECK (timings IS NULL OR json_valid(timings)),
+            status             TEXT NOT NULL CHECK (status IN
+                                 ('complete', 'streaming', 'stopped', 'interrupted', 'error')),
+            error              TEXT,
+            created_at         INTEGER NOT NULL
+        );
+        CREATE INDEX chat_messages_by_thread ON chat_messages(thread_id, seq);
+        CREATE INDEX chat_messages_by_parent ON chat_messages(parent_id, seq);
+        CREATE INDEX chat_messages_streaming ON chat_messages(status) WHERE status = 'streaming';
+        -- Full-text search over titles and message text: external-content FTS5 tables kept in
+        -- step by triggers.
+        CREATE VIRTUAL TABLE chat_thread_fts USING fts5(
+            title, content = 'chat_threads', content_rowid = 'seq',
+            tokenize = 'unicode61 remove_diacritics 2');
+        CREATE VIRTUAL TABLE chat_message_fts USING fts5(
+            content, content = 'chat_messages', content_rowid = 'seq',
+            tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER chat_threads_fts_insert AFTER INSERT ON chat_threads BEGIN
+            INSERT INTO chat_thread_fts(rowid, title) VALUES (new.seq, new.title);
+        END;
+        CREATE TRIGGER chat_threads_fts_delete AFTER DELETE ON chat_threads BEGIN
+            INSERT INTO chat_thread_fts(chat_thread_fts, rowid, title)
+                VALUES ('delete', old.seq, old.title);
+        END;
+        CREATE TRIGGER chat_threads_fts_update AFTER UPDATE OF title ON chat_threads BEGIN
+            INSERT INTO chat_thread_fts(chat_thread_fts, rowid, title)
+                VALUES ('delete', old.seq, old.title);
+            INSERT INTO chat_thread_fts(rowid, title) VALUES (new.seq, new.title);
+        END;
+        CREATE TRIGGER chat_messages_fts_insert AFTER INSERT ON chat_messages BEGIN
+            INSERT INTO chat_message_fts(rowid, content) VALUES (new.seq, new.content);
+        END;
+        CREATE TRIGGER chat_messages_fts_delete AFTER DELETE ON chat_messages BEGIN
+            INSERT INTO chat_message_fts(chat_message_fts, rowid, content)
+                VALUES ('delete', old.seq, old.content);
+        END;
+        CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages BEGIN
+            INSERT INTO chat_message_fts(chat_message_fts, rowid, content)
+                VALUES ('delete', old.seq, old.content);
+            INSERT INTO chat_message_fts(rowid, content) VALUES (new.seq, new.content);
+        END;
+    "#,
+    },
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

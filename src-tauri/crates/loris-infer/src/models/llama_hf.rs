@@ -33,9 +33,50 @@ struct Layer {
     /// `[gate; up]` rows.
     gate_up: Linear,
     down: Linear,
-    /// `[1, kv_heads, positions, head_dim]`.
-    k_cache: Option<Tensor>,
-    v_cache: Option<Tensor>,
+    k_cache: Cache,
+    v_cache: Cache,
+}
+
+/// Keys or values of one layer: a `[1, kv_heads, capacity, head_dim]` buffer whose first `len`
+/// positions are filled. A step writes its positions in place (one copy kernel) instead of
+/// concatenating the whole cache (two); the buffer doubles when full, up to the context.
+#[derive(Default)]
+struct Cache {
+    buffer: Option<Tensor>,
+    len: usize,
+}
+
+impl Cache {
+    /// Appends `x` `[1, kv_heads, seq, head_dim]`; returns the filled part, a view.
+    fn append(&mut self, x: &Tensor, context: usize) -> Result<Tensor> {
+        let (b, kv, seq, d) = x.dims4()?;
+        let needed = self.len + seq;
+        let capacity = match &self.buffer {
+            Some(buffer) => buffer.dim(2)?,
+            None => 0,
+        };
+        if needed > capacity {
+            let grown = (capacity * 2).max(256).min(context).max(needed);
+            let fresh = Tensor::zeros((b, kv, grown, d), x.dtype(), x.device())?;
+            if let Some(old) = &self.buffer
+                && self.len > 0
+            {
+                fresh.slice_set(&old.narrow(2, 0, self.len)?.contiguous()?, 2, 0)?;
+            }
+            self.buffer = Some(fresh);
+        }
+        let Some(buffer) = &self.buffer else {
+            return Err(InferError::InvalidRequest("KV cache buffer missing".into()));
+        };
+        buffer.slice_set(&x.contiguous()?, 2, self.len)?;
+        self.len = needed;
+        Ok(buffer.narrow(2, 0, needed)?)
+    }
+
+    fn clear(&mut self) {
+        self.buffer = None;
+        self.len = 0;
+    }
 }
 
 pub struct LlamaHf {
@@ -138,8 +179,8 @@ impl LlamaHf {
                 post_norm: l.get_with_hints(hidden, "post_attention_layernorm.weight", NORM)?,
                 gate_up: Linear::new(gate_up, None),
                 down: Linear::new(w("mlp.down_proj", hidden, inter)?, None),
-                k_cache: None,
-                v_cache: None,
+                k_cache: Cache::default(),
+                v_cache: Cache::default(),
             });
         }
         let lm_head = if c.tie_word_embeddings {
@@ -206,21 +247,14 @@ impl LlamaHf {
                 .contiguous()?
                 .reshape((b, seq, n, d))?)
         };
-        let q = candle_nn::rotary_emb::rope_thd(&part(0, h)?, cos, sin)?;
-        let k = candle_nn::rotary_emb::rope_thd(&part(h, kv)?, cos, sin)?;
+        // Queries and keys sit side by side in the projection: one RoPE kernel rotates both.
+        let qk = candle_nn::rotary_emb::rope_thd(&part(0, h + kv)?, cos, sin)?;
+        let q = qk.narrow(2, 0, h)?;
+        let k = qk.narrow(2, h, kv)?;
         let v = part(h + kv, kv)?;
-        // The cache is `[b, kv, positions, d]`.
-        let (k, v) = (k.transpose(1, 2)?, v.transpose(1, 2)?);
-        let (k, v) = match (&layer.k_cache, &layer.v_cache) {
-            // `cat` may return a strided view for strided inputs; matmul wants contiguous.
-            (Some(ck), Some(cv)) => (
-                Tensor::cat(&[ck, &k], 2)?.contiguous()?,
-                Tensor::cat(&[cv, &v], 2)?.contiguous()?,
-            ),
-            _ => (k.contiguous()?, v.contiguous()?),
-        };
-        layer.k_cache = Some(k.clone());
-        layer.v_cache = Some(v.clone());
+        // The cache is `[b, kv, positions, d]`; `k` and `v` below are views of it.
+        let k = layer.k_cache.append(&k.transpose(1, 2)?, self.context_length)?;
+        let v = layer.v_cache.append(&v.transpose(1, 2)?, self.context_length)?;
         let kv_len = k.dim(2)?;
         let n_rep = h / kv;
 
@@ -234,7 +268,7 @@ impl LlamaHf {
         let q = q.transpose(1, 2)?.contiguous()?;
         let repeat = |t: &Tensor| -> Result<Tensor> {
             if n_rep == 1 {
-                return Ok(t.clone());
+                return Ok(t.contiguous()?);
             }
             Ok(t.unsqueeze(2)?
                 .expand((b, kv, n_rep, kv_len, d))?
@@ -294,8 +328,8 @@ impl CausalLm for LlamaHf {
 
     fn clear_cache(&mut self) {
         for layer in &mut self.layers {
-            layer.k_cache = None;
-            layer.v_cache = None;
+            layer.k_cache.clear();
+            layer.v_cache.clear();
         }
     }
 

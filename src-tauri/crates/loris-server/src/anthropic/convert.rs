@@ -5,11 +5,11 @@ use loris_models::tool_calls::ToolCall;
 use serde_json::{Value as Json, json};
 
 use super::types::{
-    Block, Content, MessagesRequest, Role, System, SystemBlock, Thinking, Tool, ToolChoice,
-    ToolResultContent,
+    Block, Content, MessagesRequest, OutputFormat, Role, System, SystemBlock, Thinking, Tool,
+    ToolChoice, ToolResultContent,
 };
 use crate::error::ApiError;
-use crate::generation::{ChatJob, Sampling, new_id};
+use crate::generation::{ChatJob, Sampling, add_system_instruction, json_instruction, new_id};
 
 /// Everything of a request but `max_tokens`, checked; `count_tokens` uses it too.
 pub(crate) fn chat_job(request: &MessagesRequest) -> Result<ChatJob, ApiError> {
@@ -44,6 +44,13 @@ pub(crate) fn chat_job(request: &MessagesRequest) -> Result<ChatJob, ApiError> {
             Role::Assistant => messages.push(assistant_message(i, &message.content)?),
         }
     }
+    if let Some(OutputFormat::JsonSchema { schema }) = request
+        .output_config
+        .as_ref()
+        .and_then(|c| c.format.as_ref())
+    {
+        add_system_instruction(&mut messages, &json_instruction(Some(schema)));
+    }
     let stop = request.stop_sequences.clone().unwrap_or_default();
     if stop.iter().any(String::is_empty) {
         return Err(ApiError::invalid_field(
@@ -56,9 +63,9 @@ pub(crate) fn chat_job(request: &MessagesRequest) -> Result<ChatJob, ApiError> {
         messages,
         tools: tools(request.tools.as_deref(), request.tool_choice.as_ref())?,
         enable_thinking: match request.thinking {
-            Some(Thinking::Enabled { .. }) => Some(true),
+            Some(Thinking::Enabled { .. } | Thinking::BetweenTools {}) => Some(true),
             Some(Thinking::Disabled {}) => Some(false),
-            None => None,
+            Some(Thinking::Adaptive {}) | None => None,
         },
         max_tokens: request.max_tokens,
         sampling: Sampling {

@@ -19,6 +19,7 @@ pub(crate) struct MessagesRequest {
     pub tools: Option<Vec<Tool>>,
     pub tool_choice: Option<ToolChoice>,
     pub thinking: Option<Thinking>,
+    pub output_config: Option<OutputConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,4 +115,19 @@ pub(crate) enum Thinking {
         budget_tokens: Option<usize>,
     },
     Disabled {},
+    /// The model decides: the chat template's default.
+    Adaptive {},
+    BetweenTools {},
+}
+
+/// `output_config` of recent SDKs: `format` asks for JSON following a schema.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OutputConfig {
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum OutputFormat {
+    JsonSchema { schema: Json },
 }

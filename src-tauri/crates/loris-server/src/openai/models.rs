@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::error::{ApiError, ErrorKind, Flavor};
 use crate::state::AppState;
 
-/// When the server started is the best "created" time there is: models are local files.
+/// Local model files have no creation time on the wire: `created` is 0.
 fn model_json(id: &str, info: &ModelInfo) -> Value {
     json!({
         "id": id,
