@@ -76,6 +76,7 @@ if [[ -z "${LORIS_BIN:-}" ]]; then
 fi
 LORIS_HOME="$(mktemp -d "${TMPDIR:-/tmp}/loris-home.XXXXXX")"
 export LORIS_HOME
+trap 'rm -rf "$LORIS_HOME"' EXIT
 
 # Priority above niced builds. With the kernel's autogroups on, nice values only order the
 # processes of one session, so the benchmark also takes a session of its own (setsid) and
@@ -125,7 +126,7 @@ echo "# CPU decode, one thread"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM"
-echo "- loris: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src-tauri || echo '+changes'), $LORIS_BIN"
+echo "- source tree: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src-tauri || echo '+changes'), $LORIS_BIN"
 echo "- llama.cpp: node-llama-cpp $NLC_VERSION, $(node -p "require('$PREFIX/node_modules/node-llama-cpp/llama/binariesGithubRelease.json').release") prebuilt ($platform_pkg), node $(node --version)"
 echo "- $THREADS thread, prompt text of ${#PROMPT} characters, $NEW_TOKENS generated tokens, greedy, warm-up + $REPS timed run(s) per process, $ROUNDS rounds; priority: ${PRIO[*]:-default}, autogroup $(cat /proc/$$/autogroup 2>/dev/null || echo none)"
 echo "- uptime at start: $(uptime)"

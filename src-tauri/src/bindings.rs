@@ -42,11 +42,30 @@ pub fn builder<R: tauri::Runtime>() -> Builder<R> {
             commands::server::api_key_create,
             commands::server::api_keys_list,
             commands::server::api_key_revoke,
+            commands::chat::chat_threads_list,
+            commands::chat::chat_thread_create,
+            commands::chat::chat_thread_rename,
+            commands::chat::chat_thread_pin,
+            commands::chat::chat_thread_archive,
+            commands::chat::chat_thread_delete,
+            commands::chat::chat_settings_get,
+            commands::chat::chat_settings_set,
+            commands::chat::chat_messages,
+            commands::chat::chat_switch_branch,
+            commands::chat::chat_send,
+            commands::chat::chat_stop,
+            commands::chat::chat_regenerate,
+            commands::chat::chat_edit,
+            commands::chat::chat_fork,
+            commands::chat::chat_search,
+            commands::chat::chat_export,
+            commands::chat::chat_import,
         ])
         .events(collect_events![
             AppEventMessage,
             commands::hardware::HardwareSampleEvent,
-            commands::models::ModelEventMessage
+            commands::models::ModelEventMessage,
+            commands::chat::ChatEventMessage
         ])
 }
 

@@ -72,6 +72,66 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
         ),
         ("api_keys_list", json!({ "accessToken": "" })),
         ("api_key_revoke", json!({ "accessToken": "", "id": "x" })),
+        (
+            "chat_threads_list",
+            json!({ "accessToken": "", "includeArchived": false }),
+        ),
+        (
+            "chat_thread_create",
+            json!({ "accessToken": "", "title": null, "model": null }),
+        ),
+        (
+            "chat_thread_rename",
+            json!({ "accessToken": "", "id": "t", "title": "x" }),
+        ),
+        (
+            "chat_thread_pin",
+            json!({ "accessToken": "", "id": "t", "pinned": true }),
+        ),
+        (
+            "chat_thread_archive",
+            json!({ "accessToken": "", "id": "t", "archived": true }),
+        ),
+        (
+            "chat_thread_delete",
+            json!({ "accessToken": "", "id": "t" }),
+        ),
+        ("chat_settings_get", json!({ "accessToken": "", "id": "t" })),
+        (
+            "chat_settings_set",
+            json!({ "accessToken": "", "id": "t", "settings": {} }),
+        ),
+        (
+            "chat_messages",
+            json!({ "accessToken": "", "threadId": "t" }),
+        ),
+        (
+            "chat_switch_branch",
+            json!({ "accessToken": "", "messageId": "m" }),
+        ),
+        (
+            "chat_send",
+            json!({ "accessToken": "", "threadId": "t", "text": "Hi", "modelId": "m" }),
+        ),
+        ("chat_stop", json!({ "accessToken": "", "messageId": "m" })),
+        (
+            "chat_regenerate",
+            json!({ "accessToken": "", "messageId": "m", "modelId": "m" }),
+        ),
+        (
+            "chat_edit",
+            json!({ "accessToken": "", "messageId": "m", "text": "Hi", "modelId": "m" }),
+        ),
+        ("chat_fork", json!({ "accessToken": "", "messageId": "m" })),
+        (
+            "chat_search",
+            json!({ "accessToken": "", "query": "x", "limit": null }),
+        ),
+        (
+            "chat_export",
+            json!({ "accessToken": "", "threadId": "t", "format": "json" }),
+        ),
+        ("chat_import", json!({ "accessToken": "", "json": "{}" })),
     ]
 }
 
@@ -123,12 +183,16 @@ fn commands_without_a_session_are_refused() {
         crate::commands::server::LanApi::new(Arc::clone(service.store()), Arc::clone(&models))
             .unwrap(),
     );
+    let chat = Arc::new(crate::commands::chat::Chat::discarding(Arc::clone(
+        service.store(),
+    )));
     app.manage(AppState {
         service,
         auth,
         hardware_watch: crate::commands::hardware::HardwareWatch::discarding(),
         models,
         lan_api,
+        chat,
     });
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

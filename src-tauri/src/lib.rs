@@ -35,6 +35,12 @@ pub fn run() -> anyhow::Result<()> {
         Arc::clone(service.store()),
         Arc::clone(&models),
     )?);
+    // Filled once the window exists; replies cannot start before that.
+    let chat_app: Arc<std::sync::OnceLock<tauri::AppHandle>> = Arc::default();
+    let chat = Arc::new(commands::chat::Chat::open(
+        Arc::clone(service.store()),
+        chat_emitter(Arc::clone(&chat_app)),
+    )?);
     let builder = bindings::builder::<tauri::Wry>();
     let invoke_handler = builder.invoke_handler();
 
@@ -49,7 +55,9 @@ pub fn run() -> anyhow::Result<()> {
                 hardware_watch: hardware_watch(app.handle().clone()),
                 models: Arc::clone(&models),
                 lan_api: Arc::clone(&lan_api),
+                chat: Arc::clone(&chat),
             });
+            let _ = chat_app.set(app.handle().clone());
             events::bridge(app.handle().clone(), Arc::clone(&service));
             events::bridge_models(app.handle().clone(), Arc::clone(&models));
             // A server left on when the app last closed starts again.
@@ -69,4 +77,14 @@ fn hardware_watch(app: tauri::AppHandle) -> commands::hardware::HardwareWatch {
             tracing::warn!(error = %err, "could not send a hardware sample to the webview");
         }
     }))
+}
+
+/// Reply events go to the webview as `ChatEventMessage`s.
+fn chat_emitter(app: Arc<std::sync::OnceLock<tauri::AppHandle>>) -> commands::chat::ChatEmitter {
+    Arc::new(move |payload| {
+        let Some(app) = app.get() else { return };
+        if let Err(err) = commands::chat::ChatEventMessage(payload).emit(app) {
+            tracing::warn!(error = %err, "could not send a chat event to the webview");
+        }
+    })
 }

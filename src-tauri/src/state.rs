@@ -3,6 +3,7 @@ use std::sync::Arc;
 use loris_auth::{Auth, AuthUser};
 use loris_core::ApiError;
 
+use crate::commands::chat::Chat;
 use crate::commands::hardware::HardwareWatch;
 use crate::commands::server::LanApi;
 
@@ -16,6 +17,8 @@ pub struct AppState {
     pub models: Arc<loris_infer::ModelRegistry>,
     /// The LAN API server, its settings and its keys.
     pub lan_api: Arc<LanApi>,
+    /// Chat threads and the replies being written.
+    pub chat: Arc<Chat>,
 }
 
 impl AppState {

@@ -49,12 +49,86 @@ export const commands = {
 	 *  would make it fit. A machine without a GPU gets the estimate and no verdict.
 	 */
 	estimateTraining: (accessToken: string, request: TrainingEstimateRequest) => typedError<TrainingAssessment, ApiError>(__TAURI_INVOKE("estimate_training", { accessToken, request })),
+	/**  The models ready to serve, sorted by id. */
+	modelsLoaded: (accessToken: string) => typedError<LoadedModelInfo[], ApiError>(__TAURI_INVOKE("models_loaded", { accessToken })),
+	/**
+	 *  Loads a GGUF file or a Hugging Face folder under `id` (default: the file or folder name)
+	 *  and returns when it is ready, or with the load's error code. Progress arrives as events.
+	 */
+	modelLoad: (accessToken: string, path: string, id: string | null, dequantize: Dequantize) => typedError<LoadedModelInfo, ApiError>(__TAURI_INVOKE("model_load", { accessToken, path, id, dequantize })),
+	/**  Unloads `id`; requests already running on it finish first. */
+	modelUnload: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("model_unload", { accessToken, id })),
+	/**  The starter model's file on this machine, if it is anywhere Loris Studio looks. */
+	starterModel: (accessToken: string) => typedError<StarterModel | null, ApiError>(__TAURI_INVOKE("starter_model", { accessToken })),
+	/**  Whether the server runs, where, and with which settings. */
+	serverStatus: (accessToken: string) => typedError<ServerStatus, ApiError>(__TAURI_INVOKE("server_status", { accessToken })),
+	/**  Starts (or restarts) the server and saves its settings as switched on. */
+	serverStart: (accessToken: string, request: ServerStartRequest) => typedError<ServerStatus, ApiError>(__TAURI_INVOKE("server_start", { accessToken, request })),
+	/**  Stops the server and saves it as switched off. */
+	serverStop: (accessToken: string) => typedError<ServerStatus, ApiError>(__TAURI_INVOKE("server_stop", { accessToken })),
+	/**  The running server's recent requests, newest first. */
+	serverRequests: (accessToken: string) => typedError<ApiRequestEntry[], ApiError>(__TAURI_INVOKE("server_requests", { accessToken })),
+	/**
+	 *  Creates an API key, valid for `expires_in_days` when given. Its secret is in this answer
+	 *  and nowhere else, ever.
+	 */
+	apiKeyCreate: (accessToken: string, name: string, expiresInDays: number | null) => typedError<CreatedApiKey, ApiError>(__TAURI_INVOKE("api_key_create", { accessToken, name, expiresInDays })),
+	/**  Every key, revoked and expired ones included, newest first; never a secret. */
+	apiKeysList: (accessToken: string) => typedError<ApiKeyInfo[], ApiError>(__TAURI_INVOKE("api_keys_list", { accessToken })),
+	/**  Revokes a key at once: the next request with it is refused. */
+	apiKeyRevoke: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("api_key_revoke", { accessToken, id })),
+	chatThreadsList: (accessToken: string, includeArchived: boolean) => typedError<Thread[], ApiError>(__TAURI_INVOKE("chat_threads_list", { accessToken, includeArchived })),
+	/**  A new, empty thread; its title comes from the first message unless given. */
+	chatThreadCreate: (accessToken: string, title: string | null, model: string | null) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_thread_create", { accessToken, title, model })),
+	chatThreadRename: (accessToken: string, id: string, title: string) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_thread_rename", { accessToken, id, title })),
+	chatThreadPin: (accessToken: string, id: string, pinned: boolean) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_thread_pin", { accessToken, id, pinned })),
+	chatThreadArchive: (accessToken: string, id: string, archived: boolean) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_thread_archive", { accessToken, id, archived })),
+	chatThreadDelete: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("chat_thread_delete", { accessToken, id })),
+	chatSettingsGet: (accessToken: string, id: string) => typedError<ThreadSettings, ApiError>(__TAURI_INVOKE("chat_settings_get", { accessToken, id })),
+	chatSettingsSet: (accessToken: string, id: string, settings: ThreadSettings) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_settings_set", { accessToken, id, settings })),
+	/**  The thread and the messages of its branch on screen, root first, with their siblings. */
+	chatMessages: (accessToken: string, threadId: string) => typedError<ChatBranch, ApiError>(__TAURI_INVOKE("chat_messages", { accessToken, threadId })),
+	/**  Shows the branch through `message_id` (one of a message's siblings). */
+	chatSwitchBranch: (accessToken: string, messageId: string) => typedError<ChatBranch, ApiError>(__TAURI_INVOKE("chat_switch_branch", { accessToken, messageId })),
+	/**
+	 *  Stores `text` as the next user message and starts the reply with the loaded model
+	 *  `model_id`. The reply's text arrives as `ChatEventMessage`s.
+	 */
+	chatSend: (accessToken: string, threadId: string, text: string, modelId: string) => typedError<ReplyStarted, ApiError>(__TAURI_INVOKE("chat_send", { accessToken, threadId, text, modelId })),
+	/**
+	 *  Stops a reply between tokens; the text so far stays, with status `stopped`. `false` when
+	 *  the reply had already ended.
+	 */
+	chatStop: (accessToken: string, messageId: string) => typedError<boolean, ApiError>(__TAURI_INVOKE("chat_stop", { accessToken, messageId })),
+	/**
+	 *  Another reply to the same prompt, beside the earlier ones. `message_id` is the assistant
+	 *  message to redo, or the user message to answer.
+	 */
+	chatRegenerate: (accessToken: string, messageId: string, modelId: string) => typedError<ReplyStarted, ApiError>(__TAURI_INVOKE("chat_regenerate", { accessToken, messageId, modelId })),
+	/**  Edits a user message: a new sibling with `text` (the old branch stays) and a reply to it. */
+	chatEdit: (accessToken: string, messageId: string, text: string, modelId: string) => typedError<ReplyStarted, ApiError>(__TAURI_INVOKE("chat_edit", { accessToken, messageId, text, modelId })),
+	/**
+	 *  "Continue from here": the next message follows `message_id`, a new branch beside any
+	 *  that already follow it.
+	 */
+	chatFork: (accessToken: string, messageId: string) => typedError<ChatBranch, ApiError>(__TAURI_INVOKE("chat_fork", { accessToken, messageId })),
+	/**  Titles and messages matching `query`, best first. */
+	chatSearch: (accessToken: string, query: string, limit: number | null) => typedError<SearchHit[], ApiError>(__TAURI_INVOKE("chat_search", { accessToken, query, limit })),
+	/**  The thread as text in `format`; the UI saves it where the user picks. */
+	chatExport: (accessToken: string, threadId: string, format: ExportFormat) => typedError<string, ApiError>(__TAURI_INVOKE("chat_export", { accessToken, threadId, format })),
+	/**
+	 *  A thread export (JSON) as a new thread; a malformed file is refused with its own code and
+	 *  changes nothing.
+	 */
+	chatImport: (accessToken: string, json: string) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_import", { accessToken, json })),
 };
 
 /** Events */
 export const events = {
 	appEventMessage: makeEvent<AppEventMessage, AppEventMessage>("app-event-message"),
+	chatEventMessage: makeEvent<ChatEventMessage, ChatEventMessage>("chat-event-message"),
 	hardwareSampleEvent: makeEvent<HardwareSampleEvent, HardwareSampleEvent>("hardware-sample-event"),
+	modelEventMessage: makeEvent<ModelEventMessage, ModelEventMessage>("model-event-message"),
 };
 
 /* Types */
@@ -63,6 +137,36 @@ export type ApiError = {
 	code: string,
 	message: string,
 	details: JsonValue | null,
+};
+
+/**  A key as lists show it: never the secret. */
+export type ApiKeyInfo = {
+	id: string,
+	name: string,
+	/**  The first characters of the key (`lsk-AbCd1234`). */
+	prefix: string,
+	/**  Unix seconds. */
+	createdAt: number,
+	lastUsedAt: number | null,
+	expiresAt: number | null,
+	revokedAt: number | null,
+};
+
+/**  One request of the log, as Settings shows it. Nothing about its content or key is kept. */
+export type ApiRequestEntry = {
+	id: number,
+	/**  Unix milliseconds when the request arrived. */
+	atMs: number,
+	method: string,
+	path: string,
+	/**  0 while the handler runs. */
+	status: number,
+	promptTokens: number | null,
+	completionTokens: number | null,
+	/**  Always finite (a measured duration), so never the `null` a NaN would become. */
+	durationMs: number,
+	/**  A stream's entry is final when the stream ends. */
+	done: boolean,
 };
 
 export type AppEvent = {
@@ -106,11 +210,55 @@ export type AuthUser = {
 	mustChangePassword: boolean,
 };
 
+/**  A message of the branch on screen and the alternatives beside it ("2 / 3"). */
+export type BranchMessage = {
+	message: Message,
+	/**  This message and its siblings, oldest first. */
+	siblingIds: string[],
+	/**  Where this message is in `sibling_ids`. */
+	siblingIndex: number,
+};
+
+export type ChatBranch = {
+	thread: Thread,
+	messages: BranchMessage[],
+};
+
+/**
+ *  Reply events bridged to the webview. Ephemeral: the stored message is the record; a page
+ *  that opens late reads `chat_messages`.
+ */
+export type ChatEventMessage = ChatEventPayload;
+
+/**  One reply's stream, as the webview receives it. */
+export type ChatEventPayload = { type: "delta"; threadId: string; messageId: string; content: string; reasoning: string } | 
+/**  The reply as stored: status `complete` or `stopped`, usage and timings. */
+{ type: "done"; threadId: string; messageId: string; message: Message } | 
+/**  Generation failed; the text so far is stored with status `error`. */
+{ type: "error"; threadId: string; messageId: string; code: string; message: string };
+
 export type CpuInfo = {
 	model: string,
 	physicalCores: number | null,
 	logicalCores: number,
 };
+
+/**  A new key with its secret: returned once by [`ApiKeys::create`], kept nowhere. */
+export type CreatedApiKey = {
+	key: ApiKeyInfo,
+	secret: string,
+};
+
+/**
+ *  Whether quantized GGUF weights are loaded as f32: faster on a CPU for small models, four to
+ *  eight times the memory.
+ */
+export type Dequantize = 
+/**
+ *  The engine's choice: dequantize when the f32 weights are small
+ *  (`loris_infer::prefers_dequantized`).
+ */
+"auto" | "on" | "off";
 
 /**  Memory a run can use on one device. */
 export type Device = {
@@ -145,6 +293,14 @@ export type DiskInfo = {
 
 /**  An event sequence number as the webview sends it (a JavaScript number). */
 export type EventSeq = number;
+
+export type ExportFormat = 
+/**  The thread with its whole tree, readable by `chat_import`. */
+"json" | 
+/**  The branch on screen as a document. */
+"markdown" | 
+/**  Every thread's branch on screen, one ShareGPT conversation per line. */
+"sharegpt";
 
 /**  The first user and its generated passphrase, returned exactly once. */
 export type FirstRunCredentials = {
@@ -332,11 +488,69 @@ export type JsonValue = null | boolean | number | null | string | JsonValue[] | 
 /**  Element type of the KV cache. */
 export type KvCacheType = "f32" | "f16" | "bf16" | "q8_0" | "q4_0";
 
+/**  A model ready to serve, as the UI lists it. */
+export type LoadedModelInfo = {
+	id: string,
+	path: string,
+	/**  `gguf` or `safetensors`. */
+	format: string,
+	/**  The architecture's `model_type` (`llama`, `qwen3`, `gemma3`, ...). */
+	architecture: string,
+	parameters: number,
+	contextLength: number,
+	/**  The file's quantization (`Q4_K_M`, `Q4_1`, `F16`, ...). */
+	quantization: string,
+	dequantized: boolean,
+	hasChatTemplate: boolean,
+};
+
 /**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
 export type MemoryInfo = {
 	totalBytes: number,
 	availableBytes: number,
 };
+
+export type Message = {
+	id: string,
+	threadId: string,
+	/**  `None` for the first message of a branch root. */
+	parentId: string | null,
+	role: Role,
+	content: string,
+	reasoning: string,
+	toolCalls: JsonValue | null,
+	/**  The settings the reply was generated with (assistant messages). */
+	sampling: ThreadSettings | null,
+	usage: TokenUsage | null,
+	/**  `loris_infer::Timings` as JSON (time to first token, tokens per second, ...). */
+	timings: JsonValue | null,
+	status: MessageStatus,
+	/**  Why generation failed or was cut short. */
+	error: string | null,
+	/**  Unix milliseconds. */
+	createdAt: number,
+};
+
+export type MessageStatus = "complete" | 
+/**  Being written now (or, found at start-up, cut short: see `ChatStore::recover`). */
+"streaming" | 
+/**  The user stopped it; the text so far is kept. */
+"stopped" | 
+/**  The application ended while it was being written; the text so far is kept. */
+"interrupted" | 
+/**  Generation failed; `error` says why. */
+"error";
+
+/**
+ *  The model registry's events, bridged to the webview. Ephemeral: not stored, not replayed;
+ *  a page that opens late reads `models_loaded`.
+ */
+export type ModelEventMessage = ModelEventPayload;
+
+/**  A load, a progress step, success, failure or an unload, as the webview receives it. */
+export type ModelEventPayload = { type: "loading"; id: string; path: string } | 
+/**  Fraction of the weights read, 0 to 1. */
+{ type: "progress"; id: string; fraction: number } | { type: "loaded"; id: string; model: LoadedModelInfo } | { type: "load_failed"; id: string; code: string; message: string } | { type: "unloaded"; id: string };
 
 /**  The model as the estimate saw it, for display beside the numbers. */
 export type ModelSummary = {
@@ -392,6 +606,23 @@ export type ParamCounts = {
 	largestMatrix: number,
 };
 
+/**  The ids of a reply that has started; its text arrives as events. */
+export type ReplyStarted = {
+	/**  The user message stored first; `None` for a regeneration. */
+	userMessageId: string | null,
+	assistantMessageId: string,
+};
+
+export type Role = "system" | "user" | "assistant" | "tool";
+
+/**  One search hit: a title (`message_id` is `None`) or a message. */
+export type SearchHit = {
+	threadId: string,
+	messageId: string | null,
+	/**  The matching text around the hit, matches wrapped in `[` and `]`. */
+	snippet: string,
+};
+
 /**  Which store holds the secrets, for Settings and the log. */
 export type SecretBackendInfo = {
 	/**
@@ -403,6 +634,38 @@ export type SecretBackendInfo = {
 	isFallback: boolean,
 	/**  Why the keychain could not be used, when it could not. */
 	reason: string | null,
+};
+
+/**  What `server_start` asks for. */
+export type ServerStartRequest = {
+	port: number,
+	lan: boolean,
+	allowedHosts: string[],
+	allowedOrigins: string[],
+};
+
+/**  The server as Settings shows it. */
+export type ServerStatus = {
+	running: boolean,
+	/**  The address bound while running (`127.0.0.1:8139`, `0.0.0.0:8139`). */
+	address: string | null,
+	/**  The port bound while running, the saved one otherwise. */
+	port: number,
+	lan: boolean,
+	/**
+	 *  The base URL clients use: this machine's LAN address with LAN access on (when it has
+	 *  one), 127.0.0.1 otherwise.
+	 */
+	url: string,
+	allowedHosts: string[],
+	allowedOrigins: string[],
+	/**  Addresses other machines can reach this one at. */
+	lanAddresses: string[],
+	/**
+	 *  Why the server is not running although it was switched on (it could not start at
+	 *  launch, say because the port was taken).
+	 */
+	lastError: ApiError | null,
 };
 
 /**  A signed-in session: what login, refresh and change-password return. */
@@ -419,6 +682,13 @@ export type Session = {
 };
 
 export type SourceKind = "config" | "gguf";
+
+/**  Where the starter model is on this machine. */
+export type StarterModel = {
+	/**  The id to load it under. */
+	id: string,
+	path: string,
+};
 
 /**  A change to the settings and what the run would need with it. */
 export type Suggestion = {
@@ -441,6 +711,47 @@ export type TensorTypeBytes = {
 	ggmlType: string,
 	tensors: number,
 	bytes: number,
+};
+
+export type Thread = {
+	id: string,
+	title: string,
+	/**  The model id or path the thread talks to. */
+	model: string | null,
+	pinned: boolean,
+	archived: boolean,
+	settings: ThreadSettings,
+	/**  The last message of the branch on screen; `None` for an empty thread. */
+	activeLeafId: string | null,
+	/**  Unix milliseconds. */
+	createdAt: number,
+	updatedAt: number,
+};
+
+/**
+ *  A thread's generation settings: its system prompt and sampling. Every field has a default,
+ *  so settings stored by an older build (or written by hand) still read.
+ */
+export type ThreadSettings = {
+	/**  `None` leaves the system turn to the chat template (some add a default one). */
+	systemPrompt?: string | null,
+	temperature?: number | null,
+	topP?: number | null,
+	topK?: number,
+	minP?: number | null,
+	repetitionPenalty?: number | null,
+	presencePenalty?: number | null,
+	frequencyPenalty?: number | null,
+	maxTokens?: number,
+	seed?: number | null,
+};
+
+/**  Token counts of one reply. */
+export type TokenUsage = {
+	promptTokens: number,
+	completionTokens: number,
+	/**  Prompt tokens reused from the engine's cache. */
+	cachedTokens: number,
 };
 
 export type TrainingAssessment = {

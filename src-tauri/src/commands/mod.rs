@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod events;
 pub mod hardware;
 pub mod jobs;

@@ -78,6 +78,8 @@ pub enum ModelEventPayload {
     /// Fraction of the weights read, 0 to 1.
     Progress {
         id: String,
+        // Always finite (a ratio of byte counts), so never the `null` a NaN would become.
+        #[specta(type = specta_typescript::Number)]
         fraction: f32,
     },
     Loaded {
@@ -213,7 +215,9 @@ pub fn load_model(
 ) -> Result<LoadedModelInfo, ApiError> {
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
-        return Err(loris_core::Error::invalid("path", "give a GGUF file or a model folder").into());
+        return Err(
+            loris_core::Error::invalid("path", "give a GGUF file or a model folder").into(),
+        );
     }
     let id = match id.map(str::trim).filter(|id| !id.is_empty()) {
         Some(id) => id.to_owned(),
@@ -399,7 +403,10 @@ mod tests {
         while let Ok(event) = events.try_recv() {
             seen.push(ModelEventPayload::from(event));
         }
-        assert!(matches!(seen.first(), Some(ModelEventPayload::Loading { .. })));
+        assert!(matches!(
+            seen.first(),
+            Some(ModelEventPayload::Loading { .. })
+        ));
         assert!(
             seen.iter()
                 .any(|e| matches!(e, ModelEventPayload::Progress { .. }))

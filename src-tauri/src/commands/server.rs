@@ -98,6 +98,8 @@ pub struct ApiRequestEntry {
     pub status: u16,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// Always finite (a measured duration), so never the `null` a NaN would become.
+    #[specta(type = specta_typescript::Number)]
     pub duration_ms: f64,
     /// A stream's entry is final when the stream ends.
     pub done: bool,
@@ -260,7 +262,12 @@ impl LanApi {
         let mut entries: Vec<ApiRequestEntry> = running
             .handle
             .as_ref()
-            .map(|h| h.requests().into_iter().map(ApiRequestEntry::from).collect())
+            .map(|h| {
+                h.requests()
+                    .into_iter()
+                    .map(ApiRequestEntry::from)
+                    .collect()
+            })
             .unwrap_or_default();
         entries.reverse();
         entries
@@ -285,7 +292,11 @@ impl LanApi {
     }
 }
 
-fn status_of(settings: &LanApiSettings, running: &Running, lan_addresses: Vec<IpAddr>) -> ServerStatus {
+fn status_of(
+    settings: &LanApiSettings,
+    running: &Running,
+    lan_addresses: Vec<IpAddr>,
+) -> ServerStatus {
     let bound = running.handle.as_ref().map(ServerHandle::local_addr);
     let port = bound.map_or(settings.port, |addr| addr.port());
     let host = match lan_addresses.first() {
@@ -503,7 +514,10 @@ mod tests {
         let status = api.status().await.unwrap();
         assert!(!status.running);
         assert_eq!(status.port, loris_server::DEFAULT_PORT);
-        assert_eq!(status.url, format!("http://127.0.0.1:{}", loris_server::DEFAULT_PORT));
+        assert_eq!(
+            status.url,
+            format!("http://127.0.0.1:{}", loris_server::DEFAULT_PORT)
+        );
 
         let status = api.start(loopback(0)).await.unwrap();
         assert!(status.running);
@@ -514,12 +528,18 @@ mod tests {
         assert_eq!(get(status.port, "/v1/models").await.unwrap(), 200);
         let log = api.requests().await;
         assert_eq!(log.len(), 1);
-        assert_eq!((log[0].method.as_str(), log[0].path.as_str()), ("GET", "/v1/models"));
+        assert_eq!(
+            (log[0].method.as_str(), log[0].path.as_str()),
+            ("GET", "/v1/models")
+        );
         assert_eq!(log[0].status, 200);
 
         let stopped = api.stop().await.unwrap();
         assert!(!stopped.running);
-        assert!(get(status.port, "/v1/models").await.is_err(), "nothing listens");
+        assert!(
+            get(status.port, "/v1/models").await.is_err(),
+            "nothing listens"
+        );
         assert!(api.requests().await.is_empty());
     }
 
@@ -534,7 +554,10 @@ mod tests {
         assert!(second.running);
         assert_eq!(second.allowed_hosts, ["studio.local"]);
         if second.port != first.port {
-            assert!(get(first.port, "/v1/models").await.is_err(), "the first one stopped");
+            assert!(
+                get(first.port, "/v1/models").await.is_err(),
+                "the first one stopped"
+            );
         }
         assert_eq!(get(second.port, "/v1/models").await.unwrap(), 200);
         api.stop().await.unwrap();
@@ -551,7 +574,11 @@ mod tests {
         let err = api.start(lan.clone()).await.unwrap_err();
         assert_eq!(err.code, "lan_needs_api_key");
         assert!(!api.status().await.unwrap().running);
-        assert_eq!(api.settings().unwrap(), LanApiSettings::default(), "nothing saved");
+        assert_eq!(
+            api.settings().unwrap(),
+            LanApiSettings::default(),
+            "nothing saved"
+        );
 
         // A revoked key does not count.
         let revoked = api.keys().create("old", None).unwrap();
@@ -615,7 +642,10 @@ mod tests {
         store
             .set_setting(SETTINGS_KEY, &serde_json::json!({"port": "not a port"}))
             .unwrap();
-        assert_eq!(lan_api(&store).settings().unwrap(), LanApiSettings::default());
+        assert_eq!(
+            lan_api(&store).settings().unwrap(),
+            LanApiSettings::default()
+        );
         store
             .set_setting(SETTINGS_KEY, &serde_json::json!({"port": 9000}))
             .unwrap();

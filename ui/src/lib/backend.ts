@@ -6,8 +6,11 @@ import type {
   AppEvent,
   AppInfo,
   AuthStatus,
+  ChatBranch,
+  ChatEventPayload,
   CreatedApiKey,
   Dequantize,
+  ExportFormat,
   FirstRunCredentials,
   HardwareReport,
   HardwareSample,
@@ -15,12 +18,16 @@ import type {
   JobRecord,
   LoadedModelInfo,
   ModelEventPayload,
+  ReplyStarted,
+  SearchHit,
   ServerStartRequest,
   ServerStatus,
   Session,
   StarterModel,
   TrainingAssessment,
   TrainingEstimateRequest,
+  Thread,
+  ThreadSettings,
 } from "./types";
 import { AUTH_ERROR_CODES, BackendError, toBackendError } from "./backend-error";
 import {
@@ -342,4 +349,94 @@ export function apiKeysList(): Promise<ApiKeyInfo[]> {
 
 export function apiKeyRevoke(id: string): Promise<null> {
   return isTauri() ? guarded((token) => commands.apiKeyRevoke(token, id)) : demoServerRefused();
+}
+
+// --- Chat: threads, the branch on screen, streamed replies. ---
+
+function demoChatRefused<T>(): Promise<T> {
+  return Promise.reject(new BackendError("unsupported", "Chat needs the Loris Studio desktop app."));
+}
+
+export function chatThreadsList(includeArchived: boolean): Promise<Thread[]> {
+  return isTauri() ? guarded((token) => commands.chatThreadsList(token, includeArchived)) : demo([]);
+}
+
+export function chatThreadCreate(title: string | null, model: string | null): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatThreadCreate(token, title, model)) : demoChatRefused();
+}
+
+export function chatThreadRename(id: string, title: string): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatThreadRename(token, id, title)) : demoChatRefused();
+}
+
+export function chatThreadPin(id: string, pinned: boolean): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatThreadPin(token, id, pinned)) : demoChatRefused();
+}
+
+export function chatThreadArchive(id: string, archived: boolean): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatThreadArchive(token, id, archived)) : demoChatRefused();
+}
+
+export function chatThreadDelete(id: string): Promise<null> {
+  return isTauri() ? guarded((token) => commands.chatThreadDelete(token, id)) : demoChatRefused();
+}
+
+export function chatSettingsSet(id: string, settings: ThreadSettings): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatSettingsSet(token, id, settings)) : demoChatRefused();
+}
+
+/** The thread and the messages of its branch on screen, each with its siblings. */
+export function chatMessages(threadId: string): Promise<ChatBranch> {
+  return isTauri() ? guarded((token) => commands.chatMessages(token, threadId)) : demoChatRefused();
+}
+
+/** Shows the branch through `messageId`, one of a message's siblings. */
+export function chatSwitchBranch(messageId: string): Promise<ChatBranch> {
+  return isTauri() ? guarded((token) => commands.chatSwitchBranch(token, messageId)) : demoChatRefused();
+}
+
+/** Stores the user's message and starts the reply; its text arrives through `onChatEvent`. */
+export function chatSend(threadId: string, text: string, modelId: string): Promise<ReplyStarted> {
+  return isTauri() ? guarded((token) => commands.chatSend(token, threadId, text, modelId)) : demoChatRefused();
+}
+
+/** Stops a reply; its text so far stays, marked stopped. */
+export function chatStop(messageId: string): Promise<boolean> {
+  return isTauri() ? guarded((token) => commands.chatStop(token, messageId)) : demo(false);
+}
+
+export function chatRegenerate(messageId: string, modelId: string): Promise<ReplyStarted> {
+  return isTauri() ? guarded((token) => commands.chatRegenerate(token, messageId, modelId)) : demoChatRefused();
+}
+
+/** Edits a user message as a new branch, and starts its reply. */
+export function chatEdit(messageId: string, text: string, modelId: string): Promise<ReplyStarted> {
+  return isTauri() ? guarded((token) => commands.chatEdit(token, messageId, text, modelId)) : demoChatRefused();
+}
+
+export function chatFork(messageId: string): Promise<ChatBranch> {
+  return isTauri() ? guarded((token) => commands.chatFork(token, messageId)) : demoChatRefused();
+}
+
+export function chatSearch(query: string): Promise<SearchHit[]> {
+  return isTauri() ? guarded((token) => commands.chatSearch(token, query, null)) : demo([]);
+}
+
+export function chatExport(threadId: string, format: ExportFormat): Promise<string> {
+  return isTauri() ? guarded((token) => commands.chatExport(token, threadId, format)) : demoChatRefused();
+}
+
+/** A thread export as a new thread; a malformed file is refused and changes nothing. */
+export function chatImport(json: string): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatImport(token, json)) : demoChatRefused();
+}
+
+/** Subscribes to reply deltas, completions and errors. Resolves to an unsubscribe function. */
+export async function onChatEvent(handler: (event: ChatEventPayload) => void): Promise<() => void> {
+  if (!isTauri()) return () => undefined;
+  try {
+    return await events.chatEventMessage.listen((event) => handler(event.payload));
+  } catch (error) {
+    throw toBackendError(error);
+  }
 }

@@ -5,19 +5,22 @@ use serde::{Deserialize, Serialize};
 
 /// A thread's generation settings: its system prompt and sampling. Every field has a default,
 /// so settings stored by an older build (or written by hand) still read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ThreadSettings {
     /// `None` leaves the system turn to the chat template (some add a default one).
     pub system_prompt: Option<String>,
     pub temperature: f32,
     pub top_p: f32,
+    #[specta(type = specta_typescript::Number)]
     pub top_k: usize,
     pub min_p: f32,
     pub repetition_penalty: f32,
     pub presence_penalty: f32,
     pub frequency_penalty: f32,
+    #[specta(type = specta_typescript::Number)]
     pub max_tokens: usize,
+    #[specta(type = Option<specta_typescript::Number>)]
     pub seed: Option<u64>,
 }
 
@@ -66,7 +69,7 @@ impl ThreadSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Thread {
     pub id: String,
@@ -79,11 +82,13 @@ pub struct Thread {
     /// The last message of the branch on screen; `None` for an empty thread.
     pub active_leaf_id: Option<String>,
     /// Unix milliseconds.
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
+    #[specta(type = specta_typescript::Number)]
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     System,
@@ -113,7 +118,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Complete,
@@ -151,12 +156,15 @@ impl MessageStatus {
 }
 
 /// Token counts of one reply.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsage {
+    #[specta(type = specta_typescript::Number)]
     pub prompt_tokens: u64,
+    #[specta(type = specta_typescript::Number)]
     pub completion_tokens: u64,
     /// Prompt tokens reused from the engine's cache.
+    #[specta(type = specta_typescript::Number)]
     pub cached_tokens: u64,
 }
 
@@ -170,7 +178,7 @@ impl From<loris_infer::Usage> for TokenUsage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
@@ -180,21 +188,24 @@ pub struct Message {
     pub role: Role,
     pub content: String,
     pub reasoning: String,
+    #[specta(type = Option<loris_core::json_type::JsonValue>)]
     pub tool_calls: Option<serde_json::Value>,
     /// The settings the reply was generated with (assistant messages).
     pub sampling: Option<ThreadSettings>,
     pub usage: Option<TokenUsage>,
     /// `loris_infer::Timings` as JSON (time to first token, tokens per second, ...).
+    #[specta(type = Option<loris_core::json_type::JsonValue>)]
     pub timings: Option<serde_json::Value>,
     pub status: MessageStatus,
     /// Why generation failed or was cut short.
     pub error: Option<String>,
     /// Unix milliseconds.
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
 }
 
 /// A thread with the messages of its active branch, root first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadView {
     pub thread: Thread,
@@ -202,7 +213,7 @@ pub struct ThreadView {
 }
 
 /// One search hit: a title (`message_id` is `None`) or a message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
     pub thread_id: String,

@@ -119,6 +119,10 @@ pub struct GenerationOutput {
     pub reasoning: String,
     pub tokens: Vec<u32>,
     pub finish_reason: FinishReason,
+    /// The stop string that ended generation (`finish_reason` is then `stop`); `None` for an
+    /// end-of-generation token or any other reason.
+    #[serde(default)]
+    pub stop_sequence: Option<String>,
     pub usage: Usage,
     pub timings: Timings,
 }
@@ -274,7 +278,7 @@ fn run(
     let held = stops.finish();
     emit(splitter.push(&held), &mut text, on_delta);
     emit(splitter.finish(), &mut text, on_delta);
-    Ok(finish(
+    let mut output = finish(
         text,
         generated,
         reason,
@@ -282,7 +286,9 @@ fn run(
         start,
         Some(prompt_done),
         first_token_at,
-    ))
+    );
+    output.stop_sequence = stops.matched().map(str::to_owned);
+    Ok(output)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -322,6 +328,7 @@ fn finish(
         },
         tokens,
         finish_reason,
+        stop_sequence: None,
         timings,
     }
 }

@@ -55,6 +55,8 @@ impl<'t> Detokenizer<'t> {
 pub struct StopMatcher {
     stops: Vec<String>,
     pending: String,
+    /// The stop string that ended generation, once one has.
+    matched: Option<String>,
 }
 
 impl StopMatcher {
@@ -62,6 +64,7 @@ impl StopMatcher {
         StopMatcher {
             stops: stops.iter().filter(|s| !s.is_empty()).cloned().collect(),
             pending: String::new(),
+            matched: None,
         }
     }
 
@@ -69,13 +72,15 @@ impl StopMatcher {
     /// string and anything after it are dropped).
     pub fn push(&mut self, text: &str) -> (String, bool) {
         self.pending.push_str(text);
-        if let Some(at) = self
+        // The earliest match wins; at equal positions, the longer string.
+        if let Some((at, stop)) = self
             .stops
             .iter()
-            .filter_map(|s| self.pending.find(s.as_str()))
-            .min()
+            .filter_map(|s| Some((self.pending.find(s.as_str())?, s)))
+            .min_by_key(|(at, s)| (*at, std::cmp::Reverse(s.len())))
         {
             let out = self.pending[..at].to_owned();
+            self.matched = Some(stop.clone());
             self.pending.clear();
             return (out, true);
         }
@@ -89,6 +94,11 @@ impl StopMatcher {
         let out = self.pending[..cut].to_owned();
         self.pending.drain(..cut);
         (out, false)
+    }
+
+    /// The stop string that ended generation, if one did.
+    pub fn matched(&self) -> Option<&str> {
+        self.matched.as_deref()
     }
 
     /// Whatever was held back, at the end of generation.

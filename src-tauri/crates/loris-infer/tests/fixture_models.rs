@@ -48,6 +48,8 @@ fn smollm2_answers_the_capital_of_france() {
     assert_eq!(output.text, "The capital of France is Paris.");
     assert_eq!(streamed, output.text);
     assert_eq!(output.finish_reason, FinishReason::Stop);
+    // Ended by the end-of-turn token, not a stop string.
+    assert_eq!(output.stop_sequence, None);
     assert_eq!(output.usage.prompt_tokens, ids.len());
     assert!(output.timings.time_to_first_token_ms > 0.0);
 
@@ -57,6 +59,7 @@ fn smollm2_answers_the_capital_of_france() {
     let output = engine.submit(request).unwrap().wait(|_| {}).unwrap();
     assert_eq!(output.text, "The capital of France");
     assert_eq!(output.finish_reason, FinishReason::Stop);
+    assert_eq!(output.stop_sequence.as_deref(), Some(" is"));
 
     // Sampling with a seed repeats itself; max_tokens is honoured.
     let sampled = |seed| {

@@ -110,7 +110,6 @@ pub(crate) struct Running {
     pub engine: Arc<Engine>,
     pub handle: RequestHandle,
     pub prompt_tokens: usize,
-    pub stop: Vec<String>,
     /// Tool calls are parsed from the reply (tools were offered, the template has a format).
     pub parse_tools: bool,
 }
@@ -143,7 +142,7 @@ pub(crate) fn start_chat(state: &AppState, job: ChatJob) -> Result<Running, ApiE
     let room = engine.info().context_length.saturating_sub(prompt_tokens);
     let max_tokens = job.max_tokens.unwrap_or(room).min(room.max(1));
     let mut request = GenerateRequest::new(ids, max_tokens, params);
-    request.stop = job.stop.clone();
+    request.stop = job.stop;
     if let Some(thinking) = job.enable_thinking {
         request.split_reasoning = Some(thinking);
     }
@@ -153,7 +152,6 @@ pub(crate) fn start_chat(state: &AppState, job: ChatJob) -> Result<Running, ApiE
         engine,
         handle,
         prompt_tokens,
-        stop: job.stop,
         parse_tools,
     })
 }
@@ -182,14 +180,13 @@ pub(crate) fn start_text(
     let prompt_tokens = ids.len();
     let room = engine.info().context_length.saturating_sub(prompt_tokens);
     let mut request = GenerateRequest::new(ids, max_tokens.unwrap_or(16).min(room.max(1)), params);
-    request.stop = stop.clone();
+    request.stop = stop;
     request.split_reasoning = Some(false);
     let handle = state.submit(&engine, request)?;
     Ok(Running {
         engine,
         handle,
         prompt_tokens,
-        stop,
         parse_tools: false,
     })
 }
@@ -262,35 +259,18 @@ impl Stop {
     }
 }
 
-/// The stop reason of a finished generation. The engine reports "stop" for both an
-/// end-of-generation token and a stop string; the stop string, when there was one, is in the
-/// decoded tokens (the engine never keeps the end-of-generation token), and the earliest one
-/// found is the one that matched.
-pub(crate) fn stop_of(running: &Running, output: &GenerationOutput, tool_calls: bool) -> Stop {
+/// The stop reason of a finished generation: the engine reports "stop" for both an
+/// end-of-generation token and a stop string, and names the stop string when there was one.
+pub(crate) fn stop_of(output: &GenerationOutput, tool_calls: bool) -> Stop {
     if tool_calls {
         return Stop::ToolUse;
     }
     match output.finish_reason {
         FinishReason::Length | FinishReason::ContextLength => Stop::MaxTokens,
-        FinishReason::Stop | FinishReason::Cancelled => {
-            if running.stop.is_empty() {
-                return Stop::EndTurn;
-            }
-            let Ok(full) = running
-                .engine
-                .assets()
-                .tokenizer
-                .decode(&output.tokens, false)
-            else {
-                return Stop::EndTurn;
-            };
-            running
-                .stop
-                .iter()
-                .filter_map(|s| full.find(s.as_str()).map(|at| (at, s)))
-                .min_by_key(|(at, _)| *at)
-                .map_or(Stop::EndTurn, |(_, s)| Stop::Sequence(s.clone()))
-        }
+        FinishReason::Stop | FinishReason::Cancelled => match &output.stop_sequence {
+            Some(s) => Stop::Sequence(s.clone()),
+            None => Stop::EndTurn,
+        },
     }
 }
 

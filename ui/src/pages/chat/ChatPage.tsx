@@ -1,31 +1,122 @@
 import { Link } from "@tanstack/react-router";
-import { Bot } from "lucide-react";
+import { Bot, SlidersHorizontal } from "lucide-react";
+import { useEffect, useRef, useState } from "react";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { Button } from "../../components/ui/Button";
 import { EmptyState } from "../../components/ui/EmptyState";
+import { streamingReplyId, useChatStore, watchChat } from "../../stores/chat";
+import { useModels } from "../../stores/models";
 import { Composer } from "./Composer";
+import { ContextBar } from "./ContextBar";
+import { MessageView } from "./MessageView";
+import { ModelPicker } from "./ModelPicker";
+import { SettingsPanel } from "./SettingsPanel";
 import { ThreadList } from "./ThreadList";
 
 export function ChatPage() {
+  const models = useModels();
+  const branch = useChatStore((s) => s.branch);
+  const live = useChatStore((s) => s.live);
+  const modelId = useChatStore((s) => s.modelId);
+  const error = useChatStore((s) => s.error);
+  const streamingId = useChatStore(streamingReplyId);
+  const { send, stop, regenerate, edit, switchBranch, saveSettings, refreshThreads } = useChatStore.getState();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const bottom = useRef<HTMLDivElement>(null);
+
+  useEffect(() => watchChat(), []);
+  useEffect(() => {
+    void refreshThreads();
+  }, [refreshThreads]);
+  // Follow the reply as it grows.
+  const lastText = streamingId ? (live[streamingId]?.content.length ?? 0) : 0;
+  useEffect(() => {
+    bottom.current?.scrollIntoView?.({ block: "end" });
+  }, [branch?.messages.length, lastText]);
+
+  const model = models.loaded.find((m) => m.id === modelId) ?? null;
+  const canReply = model !== null && streamingId === null;
+  const messages = branch?.messages ?? [];
+
   return (
     <div data-testid="page-chat" className="flex h-full min-h-0">
       <ThreadList />
       <section aria-label="Conversation" className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-between gap-4 border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
-          <h1 className="text-base font-semibold">Chat</h1>
-          <span className="rounded-md border border-dashed border-zinc-300 px-2.5 py-1 text-xs text-zinc-500 dark:border-zinc-700">
-            No model loaded
-          </span>
+          <h1 className="truncate text-base font-semibold">{branch?.thread.title || "Chat"}</h1>
+          <div className="flex items-center gap-2">
+            <ModelPicker />
+            {branch ? (
+              <Button
+                variant="ghost"
+                aria-label="Chat settings"
+                data-testid="chat-settings-toggle"
+                aria-pressed={settingsOpen}
+                onClick={() => setSettingsOpen(!settingsOpen)}
+              >
+                <SlidersHorizontal aria-hidden className="size-4" />
+              </Button>
+            ) : null}
+          </div>
         </header>
-        <div className="flex flex-1 items-center justify-center overflow-y-auto">
-          <EmptyState icon={Bot} title="Start a conversation" testId="chat-empty">
-            Pick a model on the{" "}
-            <Link to="/models" className="font-medium text-indigo-600 underline-offset-2 hover:underline dark:text-indigo-400">
-              Models
-            </Link>{" "}
-            page and load it. Replies stream in here, with the model&apos;s thinking shown separately when it has any.
-          </EmptyState>
+        {model && branch ? <ContextBar messages={messages} contextLength={model.contextLength} /> : null}
+        {error ? (
+          <div className="px-6 pt-3">
+            <ErrorNotice error={error} />
+          </div>
+        ) : null}
+        <div className="flex-1 overflow-y-auto px-6 py-4" data-testid="chat-messages">
+          {messages.length === 0 ? (
+            <div className="flex h-full items-center justify-center">
+              <EmptyState icon={Bot} title="Start a conversation" testId="chat-empty">
+                {model ? (
+                  "Write a message below. Replies stream in here, with the model's thinking shown separately when it has any."
+                ) : (
+                  <>
+                    Load a model here or on the{" "}
+                    <Link
+                      to="/models"
+                      className="font-medium text-indigo-600 underline-offset-2 hover:underline dark:text-indigo-400"
+                    >
+                      Models
+                    </Link>{" "}
+                    page. Replies stream in here, with the model&apos;s thinking shown separately when it has any.
+                  </>
+                )}
+              </EmptyState>
+            </div>
+          ) : (
+            <div className="mx-auto flex max-w-3xl flex-col gap-4">
+              {messages.map((item) => (
+                <MessageView
+                  key={item.message.id}
+                  item={item}
+                  live={live[item.message.id]}
+                  canReply={canReply}
+                  onSwitch={(id) => void switchBranch(id)}
+                  onEdit={(id, text) => void edit(id, text)}
+                  onRegenerate={(id) => void regenerate(id)}
+                />
+              ))}
+              <div ref={bottom} />
+            </div>
+          )}
         </div>
-        <Composer />
+        <Composer
+          canSend={model !== null}
+          streaming={streamingId !== null}
+          onSend={(text) => void send(text)}
+          onStop={() => void stop()}
+        />
       </section>
+      {settingsOpen && branch ? (
+        <SettingsPanel
+          key={branch.thread.id}
+          settings={branch.thread.settings}
+          onSave={(settings) => void saveSettings(settings)}
+          onClose={() => setSettingsOpen(false)}
+        />
+      ) : null}
     </div>
   );
 }

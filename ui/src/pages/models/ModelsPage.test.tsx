@@ -72,7 +72,7 @@ describe("loaded models", () => {
     expect(bar).toHaveAttribute("aria-valuenow", "75");
 
     send({ type: "loaded", id: SMOL.id, model: SMOL });
-    await act(async () => finish(SMOL));
+    await act(() => Promise.resolve(finish(SMOL)));
     expect(screen.queryByRole("progressbar")).not.toBeInTheDocument();
     const row = screen.getByTestId("loaded-model");
     expect(row).toHaveTextContent(SMOL.id);
@@ -118,7 +118,7 @@ describe("loaded models", () => {
   it("has no starter button when the starter model is not here", async () => {
     render(<ModelsPage />);
     await screen.findByText("No model loaded");
-    await act(async () => undefined);
+    await act(() => Promise.resolve());
     expect(backend.starterModel).toHaveBeenCalled();
     expect(screen.queryByTestId("starter-model")).not.toBeInTheDocument();
   });

@@ -17,7 +17,7 @@ const EXPIRY_CHOICES = [
 ] as const;
 
 /** Unix seconds as a local date and time; "—" for none. */
-export function formatUnixSeconds(seconds: number | null): string {
+function formatUnixSeconds(seconds: number | null): string {
   if (seconds === null) return "—";
   return new Date(seconds * 1000).toLocaleString();
 }
@@ -57,6 +57,8 @@ function NewSecret({ created, onDone }: { created: CreatedApiKey; onDone: () => 
 /** Keys for the LAN API: create (secret shown once), list by prefix, revoke. */
 export function ApiKeysPanel() {
   const [keys, setKeys] = useState<ApiKeyInfo[]>([]);
+  // When the list was read, in unix seconds: what "expired" is judged against.
+  const [listedAt, setListedAt] = useState(0);
   const [error, setError] = useState<BackendError | null>(null);
   const [name, setName] = useState("");
   const [expiry, setExpiry] = useState("");
@@ -64,7 +66,13 @@ export function ApiKeysPanel() {
   const [busy, setBusy] = useState(false);
 
   const refresh = useCallback(() => {
-    apiKeysList().then(setKeys, (caught: unknown) => setError(toBackendError(caught)));
+    apiKeysList().then(
+      (list) => {
+        setKeys(list);
+        setListedAt(Date.now() / 1000);
+      },
+      (caught: unknown) => setError(toBackendError(caught)),
+    );
   }, []);
 
   useEffect(() => {
@@ -95,7 +103,6 @@ export function ApiKeysPanel() {
     apiKeyRevoke(id).then(refresh, (caught: unknown) => setError(toBackendError(caught)));
   };
 
-  const now = Date.now() / 1000;
   return (
     <div data-testid="api-keys" className="flex flex-col gap-3">
       <form onSubmit={create} className="flex flex-wrap items-end gap-2">
@@ -155,7 +162,7 @@ export function ApiKeysPanel() {
           </thead>
           <tbody>
             {keys.map((key) => {
-              const state = keyState(key, now);
+              const state = keyState(key, listedAt);
               return (
                 <tr key={key.id} data-testid="api-key-row" data-key-state={state} className="border-t border-zinc-100 dark:border-zinc-800">
                   <td className="py-2 pr-3 font-medium">{key.name}</td>

@@ -1,14 +1,16 @@
 import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as backend from "../../lib/backend";
+import type * as BackendModule from "../../lib/backend";
 import { BackendError } from "../../lib/backend-error";
 import type { ApiKeyInfo, CreatedApiKey, ServerStatus } from "../../lib/types";
 import { resetModelsForTests } from "../../stores/models";
 import { apiExamples } from "./api-examples";
-import { LanApiSection, parsePort, splitList } from "./LanApiSection";
+import { LanApiSection } from "./LanApiSection";
+import { parsePort, splitList } from "./lan-api-form";
 
 vi.mock("../../lib/backend", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("../../lib/backend")>()),
+  ...(await importOriginal<typeof BackendModule>()),
   serverStatus: vi.fn(),
   serverStart: vi.fn(),
   serverStop: vi.fn(),
@@ -75,7 +77,7 @@ describe("LAN API section", () => {
 
     fireEvent.click(toggle);
     expect(backend.serverStop).toHaveBeenCalledTimes(1);
-    await act(async () => undefined);
+    await act(() => Promise.resolve());
     expect(toggle).toHaveAttribute("aria-checked", "false");
   });
 

@@ -10,6 +10,7 @@ import { toBackendError, type BackendError } from "../../lib/backend-error";
 import type { ApiRequestEntry, ServerStartRequest, ServerStatus } from "../../lib/types";
 import { ApiExamples } from "./ApiExamples";
 import { ApiKeysPanel } from "./ApiKeysPanel";
+import { parsePort, splitList } from "./lan-api-form";
 import { RequestLogTable } from "./RequestLogTable";
 
 /** How often the request log is re-read while the server runs. */
@@ -24,21 +25,6 @@ function formFrom(status: ServerStatus): Form {
     hosts: status.allowedHosts.join("\n"),
     origins: status.allowedOrigins.join("\n"),
   };
-}
-
-/** One entry per line or comma, trimmed, without empty ones. */
-export function splitList(text: string): string[] {
-  return text
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
-/** The port typed, when it is a whole number from 1 to 65535. */
-export function parsePort(text: string): number | null {
-  if (!/^\d+$/.test(text.trim())) return null;
-  const port = Number(text.trim());
-  return port >= 1 && port <= 65535 ? port : null;
 }
 
 function requestFrom(form: Form, port: number): ServerStartRequest {

@@ -21,7 +21,7 @@ use loris_infer::{LoadOptions, load};
 use loris_models::ModelConfig;
 use serde::Serialize;
 
-use super::generate::device_from;
+use super::model_args::device_from;
 use crate::output::print_json;
 
 #[derive(Args)]

@@ -5,19 +5,18 @@
 //! the reply being written; Ctrl-C twice at the prompt, Ctrl-D or `/exit` leaves.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use loris_infer::{
-    Engine, EngineOptions, GenerateRequest, GenerationEvent, LoadOptions, SamplingParams,
-};
+use loris_infer::{Engine, GenerateRequest, GenerationEvent, SamplingParams};
 use loris_models::ChatRequest;
 use loris_models::chat_template::message;
 use serde_json::Value as Json;
+
+use super::model_args::ModelArgs;
 
 const HELP: &str = "\
 Commands:
@@ -28,9 +27,8 @@ A line ending in \\ continues on the next line. Ctrl-C stops a reply.";
 
 #[derive(Args)]
 pub struct ChatArgs {
-    /// A GGUF model file or a Hugging Face model folder.
-    #[arg(long)]
-    model: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// A system message for the conversation.
     #[arg(long)]
     system: Option<String>,
@@ -49,18 +47,6 @@ pub struct ChatArgs {
     /// For models that think before answering (Qwen 3 style): `on` or `off`.
     #[arg(long, value_parser = ["on", "off"])]
     think: Option<String>,
-    /// CPU threads for the tensor kernels (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// A tokenizer.json to use instead of the model's own.
-    #[arg(long)]
-    tokenizer: Option<PathBuf>,
-    /// Load quantized GGUF weights as f32. The default for models whose f32 weights fit in 2 GiB.
-    #[arg(long, conflicts_with = "keep_quantized")]
-    dequantize: bool,
-    /// Run on the quantized weights even for a small model.
-    #[arg(long)]
-    keep_quantized: bool,
 }
 
 /// The conversation so far, as chat-template messages.
@@ -86,29 +72,15 @@ impl Conversation {
 }
 
 pub fn run(args: &ChatArgs) -> anyhow::Result<()> {
-    let is_gguf = args.model.is_file();
-    let dequantize = is_gguf
-        && (args.dequantize
-            || (!args.keep_quantized && loris_infer::prefers_dequantized(&args.model)?));
-    let options = LoadOptions {
-        dequantize,
-        tokenizer: args.tokenizer.clone(),
-        ..Default::default()
-    };
-    eprintln!("loading {} ...", args.model.display());
-    let loaded = loris_infer::load(&args.model, &options)?;
-    let engine = Engine::start(
-        loaded,
-        EngineOptions {
-            threads: args.threads,
-            ..Default::default()
-        },
-    )?;
+    let path = &args.model.model;
+    eprintln!("loading {} ...", path.display());
+    let loaded = loris_infer::load(path, &args.model.load_options()?)?;
+    let engine = Engine::start(loaded, args.model.engine_options())?;
     let info = engine.info();
     if !info.has_chat_template {
         anyhow::bail!(
             "{} has no chat template: use `loris generate` for plain text completion",
-            args.model.display()
+            path.display()
         );
     }
     eprintln!(

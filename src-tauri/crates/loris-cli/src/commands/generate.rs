@@ -1,19 +1,18 @@
 //! `loris generate`: load a model, run one prompt, stream the completion to stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
-use loris_infer::{Engine, EngineOptions, GenerateRequest, LoadOptions, SamplingParams, load};
+use loris_infer::{Engine, GenerateRequest, SamplingParams, load};
 use loris_models::ChatRequest;
 
+use super::model_args::ModelArgs;
 use crate::output::print_json;
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// A GGUF model file or a Hugging Face model folder.
-    #[arg(long)]
-    model: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The prompt text.
     #[arg(long)]
     prompt: String,
@@ -29,53 +28,12 @@ pub struct GenerateArgs {
     /// Seed for sampling (same seed, same output).
     #[arg(long)]
     seed: Option<u64>,
-    /// CPU threads for the tensor kernels (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// A tokenizer.json to use instead of the one in the GGUF file.
-    #[arg(long)]
-    tokenizer: Option<PathBuf>,
-    /// Load quantized weights as f32 (matches transformers' arithmetic). The default for
-    /// models whose f32 weights fit in 2 GiB.
-    #[arg(long, conflicts_with = "keep_quantized")]
-    dequantize: bool,
-    /// Run on the quantized weights even for a small model.
-    #[arg(long)]
-    keep_quantized: bool,
-    /// `cpu`, `cuda` or `cuda:N` (default: GPU 0 when this build has CUDA and a GPU is
-    /// present, else the CPU).
-    #[arg(long)]
-    device: Option<String>,
-}
-
-/// The device `--device` names, else the default one.
-pub fn device_from(arg: Option<&str>) -> anyhow::Result<loris_infer::device::Device> {
-    Ok(match arg {
-        Some(spec) => loris_infer::device::open_device(spec)?,
-        None => loris_infer::device::default_device(),
-    })
 }
 
 pub fn run(args: &GenerateArgs, json: bool) -> anyhow::Result<()> {
-    // Folders hold float weights: there is nothing to dequantize.
-    let dequantize = args.dequantize
-        || (!args.keep_quantized
-            && args.model.is_file()
-            && loris_infer::prefers_dequantized(&args.model)?);
-    let options = LoadOptions {
-        dequantize,
-        tokenizer: args.tokenizer.clone(),
-        device: device_from(args.device.as_deref())?,
-        ..Default::default()
-    };
-    let loaded = load(&args.model, &options)?;
-    let engine = Engine::start(
-        loaded,
-        EngineOptions {
-            threads: args.threads,
-            ..Default::default()
-        },
-    )?;
+    let options = args.model.load_options()?;
+    let loaded = load(&args.model.model, &options)?;
+    let engine = Engine::start(loaded, args.model.engine_options())?;
     let assets = engine.assets();
     let ids = if args.chat {
         assets

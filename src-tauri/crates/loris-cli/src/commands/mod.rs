@@ -5,5 +5,6 @@ pub mod generate;
 pub mod hw;
 pub mod info;
 pub mod jobs;
+pub mod model_args;
 pub mod serve;
 pub mod user;

@@ -2,19 +2,19 @@
 //! Ctrl-C or SIGTERM. Loopback only unless `--lan`, which then requires an API key.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use loris_infer::{EngineOptions, LoadOptions, ModelRegistry};
+use loris_infer::{EngineOptions, ModelRegistry};
 use loris_server::{AnyKey, KeyCheck, Server, ServerConfig, StaticKey};
+
+use super::model_args::ModelArgs;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// A GGUF model file or a Hugging Face model folder.
-    #[arg(long)]
-    model: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The name clients pass as `model` (default: the file name without its extension).
     #[arg(long)]
     model_id: Option<String>,
@@ -42,24 +42,13 @@ pub struct ServeArgs {
     /// Requests queued or running at once; more get 429 (OpenAI) or 529 (Anthropic).
     #[arg(long, default_value_t = loris_infer::engine::DEFAULT_MAX_QUEUE)]
     max_queue: usize,
-    /// CPU threads for the tensor kernels (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// A tokenizer.json to use instead of the model's own.
-    #[arg(long)]
-    tokenizer: Option<PathBuf>,
-    /// Load quantized GGUF weights as f32. The default for models whose f32 weights fit in 2 GiB.
-    #[arg(long, conflicts_with = "keep_quantized")]
-    dequantize: bool,
-    /// Run on the quantized weights even for a small model.
-    #[arg(long)]
-    keep_quantized: bool,
 }
 
 pub fn run(service: &loris_core::Service, args: &ServeArgs, json: bool) -> anyhow::Result<()> {
     let id = match &args.model_id {
         Some(id) => id.clone(),
         None => args
+            .model
             .model
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -100,21 +89,13 @@ pub fn run(service: &loris_core::Service, args: &ServeArgs, json: bool) -> anyho
     };
     config.bind_addr()?;
 
-    let is_gguf = args.model.is_file();
-    let dequantize = is_gguf
-        && (args.dequantize
-            || (!args.keep_quantized && loris_infer::prefers_dequantized(&args.model)?));
-    let options = LoadOptions {
-        dequantize,
-        tokenizer: args.tokenizer.clone(),
-        ..Default::default()
-    };
+    let options = args.model.load_options()?;
     let registry = Arc::new(ModelRegistry::new(EngineOptions {
-        threads: args.threads,
         max_queue: args.max_queue,
+        ..args.model.engine_options()
     }));
-    eprintln!("loading {} ...", args.model.display());
-    registry.load(&id, &args.model, options)?;
+    eprintln!("loading {} ...", args.model.model.display());
+    registry.load(&id, &args.model.model, options)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

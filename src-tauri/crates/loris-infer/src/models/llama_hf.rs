@@ -253,8 +253,12 @@ impl LlamaHf {
         let k = qk.narrow(2, h, kv)?;
         let v = part(h + kv, kv)?;
         // The cache is `[b, kv, positions, d]`; `k` and `v` below are views of it.
-        let k = layer.k_cache.append(&k.transpose(1, 2)?, self.context_length)?;
-        let v = layer.v_cache.append(&v.transpose(1, 2)?, self.context_length)?;
+        let k = layer
+            .k_cache
+            .append(&k.transpose(1, 2)?, self.context_length)?;
+        let v = layer
+            .v_cache
+            .append(&v.transpose(1, 2)?, self.context_length)?;
         let kv_len = k.dim(2)?;
         let n_rep = h / kv;
 

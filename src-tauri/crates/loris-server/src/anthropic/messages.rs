@@ -54,7 +54,7 @@ async fn run(
 
 fn message(running: &Running, model: &str, output: &GenerationOutput) -> Json {
     let (text, calls) = generation::split_tools(running, &output.text);
-    let stop = generation::stop_of(running, output, !calls.is_empty());
+    let stop = generation::stop_of(output, !calls.is_empty());
     let mut content = Vec::new();
     if !output.reasoning.is_empty() {
         content.push(json!({"type": "thinking", "thinking": output.reasoning, "signature": ""}));

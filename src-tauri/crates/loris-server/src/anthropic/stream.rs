@@ -172,7 +172,7 @@ pub(crate) fn respond(ticket: Option<LogTicket>, running: Running, model: String
                             return;
                         }
                     }
-                    let stop = generation::stop_of(&running, &output, !calls.is_empty());
+                    let stop = generation::stop_of(&output, !calls.is_empty());
                     let delta = json!({
                         "type": "message_delta",
                         "delta": {"stop_reason": stop.anthropic(), "stop_sequence": stop.sequence()},

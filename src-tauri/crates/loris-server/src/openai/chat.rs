@@ -260,7 +260,7 @@ fn usage_json(output: &GenerationOutput) -> Json {
 
 fn completion(running: &Running, model: &str, output: &GenerationOutput) -> Json {
     let (content, calls) = generation::split_tools(running, &output.text);
-    let stop = generation::stop_of(running, output, !calls.is_empty());
+    let stop = generation::stop_of(output, !calls.is_empty());
     let mut message = json!({ "role": "assistant", "content": content });
     if !calls.is_empty() {
         message["tool_calls"] = tool_calls_json(&calls, false);
@@ -387,7 +387,7 @@ fn stream(
                             return;
                         }
                     }
-                    let stop = generation::stop_of(&running, &output, !calls.is_empty());
+                    let stop = generation::stop_of(&output, !calls.is_empty());
                     if !send(chunks.chunk(json!({}), Some(stop.openai()))).await {
                         return;
                     }

@@ -79,7 +79,7 @@ async fn run(
     if let Some(ticket) = &ticket {
         ticket.tokens(output.usage.prompt_tokens, output.usage.completion_tokens);
     }
-    let stop = generation::stop_of(&running, &output, false);
+    let stop = generation::stop_of(&output, false);
     Ok(axum::Json(json!({
         "id": new_id("cmpl-"),
         "object": "text_completion",
@@ -137,7 +137,7 @@ fn stream(
                     if let Some(log) = &log {
                         log.tokens(output.usage.prompt_tokens, output.usage.completion_tokens);
                     }
-                    let stop = generation::stop_of(&running, &output, false);
+                    let stop = generation::stop_of(&output, false);
                     if tx
                         .send(sse::data(&chunk("", Some(stop.openai()))))
                         .await
