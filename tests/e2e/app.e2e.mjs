@@ -78,7 +78,9 @@ try {
   for (const page of pages) {
     await check(`page ${page.id} renders`, async () => {
       await session.click(`[data-testid="nav-${page.id}"]`);
-      const heading = await session.text(`[data-testid="page-${page.id}"] h1`);
+      const heading = await session
+        .waitForText(`[data-testid="page-${page.id}"] h1`, (text) => text === page.title)
+        .catch(() => session.text(`[data-testid="page-${page.id}"] h1`));
       if (heading !== page.title) throw new Error(`h1 is ${JSON.stringify(heading)}`);
       return shot(`page-${page.id}`);
     });
@@ -108,8 +110,73 @@ try {
     await shot("settings-hardware");
     return `${name}; sidebar: ${sidebar.replace(/\s+/g, " ")}`;
   });
+
+  // Chat with the starter model (dequantized, greedy): the reference answer streams in.
+  await check("chat: load the starter model", async () => {
+    await session.click('[data-testid="nav-chat"]');
+    await session.click('[data-testid="chat-load-starter"]');
+    await session.waitFor('[data-testid="chat-model-picker"]', 120000);
+  });
+  await check("chat: greedy answer streams in and says Paris", async () => {
+    await session.click('[data-testid="chat-new-thread"]');
+    await session.click('[data-testid="chat-settings-toggle"]');
+    await session.type('[data-testid="setting-temperature"]', "0");
+    await session.click('[data-testid="settings-save"]');
+    await session.type('[data-testid="chat-composer"]', "What is the capital of France?");
+    await session.click('[data-testid="chat-send"]');
+    const answer = await session.waitForText('[data-testid="message-assistant"]', (text) => text.includes("Paris."), 120000);
+    await shot("chat-light");
+    // The theme switch lives in Settings; the chat keeps its thread when we come back.
+    await session.click('[data-testid="nav-settings"]');
+    await session.click('[data-testid="theme-dark"]');
+    await session.click('[data-testid="nav-chat"]');
+    await session.waitForText('[data-testid="chat-messages"]', (text) => text.includes("Paris."));
+    await shot("chat-dark");
+    await session.click('[data-testid="nav-settings"]');
+    await session.click('[data-testid="theme-light"]');
+    await session.click('[data-testid="nav-chat"]');
+    return answer.replace(/\s+/g, " ");
+  });
+  await check("chat: a stopped answer keeps its partial text", async () => {
+    await session.click('[data-testid="chat-new-thread"]');
+    await session.type('[data-testid="chat-composer"]', "Write a long story about a dragon.");
+    await session.click('[data-testid="chat-send"]');
+    await session.waitForText('[data-testid="message-assistant"] [data-testid="message-content"]', (text) => text.length > 40, 120000);
+    await session.click('[data-testid="chat-stop"]');
+    const status = await session.waitForText('[data-testid="message-status"]', (text) => text.includes("Stopped"), 30000);
+    const kept = await session.text('[data-testid="message-assistant"] [data-testid="message-content"]');
+    if (kept.length <= 40) throw new Error(`partial text is ${JSON.stringify(kept)}`);
+    return `${status}: ${kept.length} characters kept`;
+  });
 } finally {
   await session.end();
+}
+
+// A restart finds the conversation, its messages and its settings.
+const again = await Session.start(base, application);
+try {
+  await check("chat: after a restart the thread and its answer are there", async () => {
+    await again.type('[data-testid="login-username"]', "admin");
+    await again.type('[data-testid="login-password"]', "e2e correct horse battery");
+    await again.click('[data-testid="login-submit"]');
+    await again.waitFor('[data-testid="nav-chat"]', 30000);
+    await again.click('[data-testid="nav-chat"]');
+    // Titles are cut with an ellipsis on screen; the full title is the button's tooltip.
+    const thread = '[data-testid="chat-thread"][title^="What is the capital"]';
+    await again.waitFor(thread, 30000).catch(async (error) => {
+      writeFileSync(join(outDir, "chat-after-restart.png"), await again.screenshot());
+      throw error;
+    });
+    await again.click(thread);
+    const answer = await again.waitForText('[data-testid="chat-messages"]', (text) => text.includes("Paris."), 30000);
+    await again.click('[data-testid="chat-settings-toggle"]');
+    const temperature = await again.call("GET", `/element/${await again.waitFor('[data-testid="setting-temperature"]')}/property/value`);
+    if (Number(temperature) !== 0) throw new Error(`temperature is ${temperature}`);
+    writeFileSync(join(outDir, "chat-after-restart.png"), await again.screenshot());
+    return `answer kept; temperature ${temperature}`;
+  });
+} finally {
+  await again.end();
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -43,7 +43,7 @@ export function ChatPage() {
       <ThreadList />
       <section aria-label="Conversation" className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-between gap-4 border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
-          <h1 className="truncate text-base font-semibold">{branch?.thread.title || "Chat"}</h1>
+          <h1 className="min-w-24 truncate text-base font-semibold">{branch?.thread.title || "Chat"}</h1>
           <div className="flex items-center gap-2">
             <ModelPicker />
             {branch ? (
