@@ -57,6 +57,12 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
         ),
         ("model_unload", json!({ "accessToken": "", "id": "m" })),
         ("starter_model", json!({ "accessToken": "" })),
+        ("models_local", json!({ "accessToken": "" })),
+        ("model_folders_get", json!({ "accessToken": "" })),
+        (
+            "model_folders_set",
+            json!({ "accessToken": "", "folders": ["/models"] }),
+        ),
         ("server_status", json!({ "accessToken": "" })),
         (
             "server_start",
@@ -113,6 +119,10 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
             "chat_send",
             json!({ "accessToken": "", "threadId": "t", "text": "Hi", "modelId": "m" }),
         ),
+        (
+            "chat_send_compare",
+            json!({ "accessToken": "", "threadId": "t", "text": "Hi", "modelIds": ["a", "b"] }),
+        ),
         ("chat_stop", json!({ "accessToken": "", "messageId": "m" })),
         (
             "chat_regenerate",
@@ -123,6 +133,23 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
             json!({ "accessToken": "", "messageId": "m", "text": "Hi", "modelId": "m" }),
         ),
         ("chat_fork", json!({ "accessToken": "", "messageId": "m" })),
+        (
+            "chat_fork_thread",
+            json!({ "accessToken": "", "messageId": "m" }),
+        ),
+        (
+            "chat_sampling_defaults",
+            json!({ "accessToken": "", "modelId": "m" }),
+        ),
+        ("chat_presets_list", json!({ "accessToken": "" })),
+        (
+            "chat_preset_save",
+            json!({ "accessToken": "", "name": "p", "settings": {} }),
+        ),
+        (
+            "chat_preset_delete",
+            json!({ "accessToken": "", "name": "p" }),
+        ),
         (
             "chat_search",
             json!({ "accessToken": "", "query": "x", "limit": null }),

@@ -60,6 +60,14 @@ export const commands = {
 	modelUnload: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("model_unload", { accessToken, id })),
 	/**  The starter model's file on this machine, if it is anywhere Loris Studio looks. */
 	starterModel: (accessToken: string) => typedError<StarterModel | null, ApiError>(__TAURI_INVOKE("starter_model", { accessToken })),
+	/**
+	 *  The models on this machine that can be loaded: the starter model, the models folders'
+	 *  GGUF files and Hugging Face folders, and the Hugging Face cache's.
+	 */
+	modelsLocal: (accessToken: string) => typedError<LocalModelInfo[], ApiError>(__TAURI_INVOKE("models_local", { accessToken })),
+	modelFoldersGet: (accessToken: string) => typedError<string[], ApiError>(__TAURI_INVOKE("model_folders_get", { accessToken })),
+	/**  Replaces the models folders; returns them as saved. */
+	modelFoldersSet: (accessToken: string, folders: string[]) => typedError<string[], ApiError>(__TAURI_INVOKE("model_folders_set", { accessToken, folders })),
 	/**  Whether the server runs, where, and with which settings. */
 	serverStatus: (accessToken: string) => typedError<ServerStatus, ApiError>(__TAURI_INVOKE("server_status", { accessToken })),
 	/**  Starts (or restarts) the server and saves its settings as switched on. */
@@ -96,6 +104,12 @@ export const commands = {
 	 */
 	chatSend: (accessToken: string, threadId: string, text: string, modelId: string) => typedError<ReplyStarted, ApiError>(__TAURI_INVOKE("chat_send", { accessToken, threadId, text, modelId })),
 	/**
+	 *  Stores `text` once and starts a reply from each of the loaded models `model_ids` (two to
+	 *  four, each once), side by side: sibling replies of the user message, each naming its model
+	 *  in its timings. The replies' text arrives as `ChatEventMessage`s.
+	 */
+	chatSendCompare: (accessToken: string, threadId: string, text: string, modelIds: string[]) => typedError<CompareStarted, ApiError>(__TAURI_INVOKE("chat_send_compare", { accessToken, threadId, text, modelIds })),
+	/**
 	 *  Stops a reply between tokens; the text so far stays, with status `stopped`. `false` when
 	 *  the reply had already ended.
 	 */
@@ -112,6 +126,17 @@ export const commands = {
 	 *  that already follow it.
 	 */
 	chatFork: (accessToken: string, messageId: string) => typedError<ChatBranch, ApiError>(__TAURI_INVOKE("chat_fork", { accessToken, messageId })),
+	/**
+	 *  "Continue from this message" in a new thread: the branch up to `message_id` is copied into
+	 *  a new thread (same model and settings); the original thread is unchanged.
+	 */
+	chatForkThread: (accessToken: string, messageId: string) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_fork_thread", { accessToken, messageId })),
+	/**  The sampling the loaded model `model_id` is meant to run with, from its family. */
+	chatSamplingDefaults: (accessToken: string, modelId: string) => typedError<ModelSamplingDefaults, ApiError>(__TAURI_INVOKE("chat_sampling_defaults", { accessToken, modelId })),
+	chatPresetsList: (accessToken: string) => typedError<SamplingPreset[], ApiError>(__TAURI_INVOKE("chat_presets_list", { accessToken })),
+	/**  Saves `settings` as the preset `name` (replacing one of that name); returns the presets. */
+	chatPresetSave: (accessToken: string, name: string, settings: ThreadSettings) => typedError<SamplingPreset[], ApiError>(__TAURI_INVOKE("chat_preset_save", { accessToken, name, settings })),
+	chatPresetDelete: (accessToken: string, name: string) => typedError<SamplingPreset[], ApiError>(__TAURI_INVOKE("chat_preset_delete", { accessToken, name })),
 	/**  Titles and messages matching `query`, best first. */
 	chatSearch: (accessToken: string, query: string, limit: number | null) => typedError<SearchHit[], ApiError>(__TAURI_INVOKE("chat_search", { accessToken, query, limit })),
 	/**  The thread as text in `format`; the UI saves it where the user picks. */
@@ -235,7 +260,21 @@ export type ChatEventPayload = { type: "delta"; threadId: string; messageId: str
 /**  The reply as stored: status `complete` or `stopped`, usage and timings. */
 { type: "done"; threadId: string; messageId: string; message: Message } | 
 /**  Generation failed; the text so far is stored with status `error`. */
-{ type: "error"; threadId: string; messageId: string; code: string; message: string };
+{ type: "error"; threadId: string; messageId: string; code: string; message: string } | 
+/**  The model titled the thread after its first exchange. */
+{ type: "title"; threadId: string; title: string };
+
+/**  One reply of a comparison and the model writing it. */
+export type CompareReplyStarted = {
+	modelId: string,
+	assistantMessageId: string,
+};
+
+/**  A comparison that has started: one user message, a reply per model (siblings). */
+export type CompareStarted = {
+	userMessageId: string,
+	replies: CompareReplyStarted[],
+};
 
 export type CpuInfo = {
 	model: string,
@@ -504,6 +543,21 @@ export type LoadedModelInfo = {
 	hasChatTemplate: boolean,
 };
 
+/**  A model that can be loaded, as the picker lists it. */
+export type LocalModelInfo = {
+	name: string,
+	/**  The GGUF file or the model folder, for `model_load`. */
+	path: string,
+	/**  `gguf` or `safetensors`. */
+	format: string,
+	source: LocalModelSource,
+	sizeBytes: number,
+};
+
+export type LocalModelSource = "starter" | 
+/**  A models folder added in Settings. */
+"folder" | "hf_cache";
+
 /**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
 export type MemoryInfo = {
 	totalBytes: number,
@@ -551,6 +605,12 @@ export type ModelEventMessage = ModelEventPayload;
 export type ModelEventPayload = { type: "loading"; id: string; path: string } | 
 /**  Fraction of the weights read, 0 to 1. */
 { type: "progress"; id: string; fraction: number } | { type: "loaded"; id: string; model: LoadedModelInfo } | { type: "load_failed"; id: string; code: string; message: string } | { type: "unloaded"; id: string };
+
+/**  A loaded model's recommended sampling and the family it was picked for. */
+export type ModelSamplingDefaults = {
+	family: SamplingFamily,
+	settings: ThreadSettings,
+};
 
 /**  The model as the estimate saw it, for display beside the numbers. */
 export type ModelSummary = {
@@ -614,6 +674,20 @@ export type ReplyStarted = {
 };
 
 export type Role = "system" | "user" | "assistant" | "tool";
+
+/**  The model families with recommended settings of their own. */
+export type SamplingFamily = 
+/**  Qwen3 in thinking mode (the default of the hybrid checkpoints). */
+"qwen3_thinking" | 
+/**  Qwen3 "Instruct" checkpoints without thinking, and Qwen2.5. */
+"qwen_instruct" | "llama3" | "gemma3" | 
+/**  Anything else: a generic, moderately conservative setting. */
+"generic";
+
+export type SamplingPreset = {
+	name: string,
+	settings: ThreadSettings,
+};
 
 /**  One search hit: a title (`message_id` is `None`) or a message. */
 export type SearchHit = {

@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use loris_chat::{
-    ChatEvent, ChatService, ChatStore, Message, NewThread, SearchHit, SendHandle, Thread,
-    ThreadSettings,
+    ChatEvent, ChatService, ChatStore, Message, MessageStatus, NewThread, SamplingFamily,
+    SamplingPreset, SearchHit, SendHandle, Thread, ThreadSettings,
 };
 use loris_core::ApiError;
+use loris_infer::Engine;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tokio_util::sync::CancellationToken;
@@ -66,8 +67,15 @@ impl Chat {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Remembers the reply's cancel token and forwards its events until it ends.
-    fn track(self: &Arc<Self>, thread_id: &str, handle: SendHandle) -> ReplyStarted {
+    /// Remembers the reply's cancel token and forwards its events until it ends. With
+    /// `title_with`, a reply that completes the thread's first exchange is followed by a title
+    /// that model writes, sent as a `title` event.
+    fn track(
+        self: &Arc<Self>,
+        thread_id: &str,
+        handle: SendHandle,
+        title_with: Option<Arc<Engine>>,
+    ) -> ReplyStarted {
         let started = ReplyStarted {
             user_message_id: handle.user_message_id.clone(),
             assistant_message_id: handle.assistant_message_id.clone(),
@@ -79,10 +87,34 @@ impl Chat {
         let message_id = handle.assistant_message_id.clone();
         let mut events = handle.events;
         tauri::async_runtime::spawn(async move {
+            let mut completed = false;
             while let Some(event) = events.recv().await {
+                completed = matches!(&event, ChatEvent::Done { message }
+                    if message.status == MessageStatus::Complete);
                 (chat.emit)(ChatEventPayload::from_event(&thread_id, event));
             }
             chat.replies().remove(&message_id);
+            if let (true, Some(engine)) = (completed, title_with) {
+                let chat = Arc::clone(&chat);
+                let titled = tauri::async_runtime::spawn_blocking(move || {
+                    let result = chat.service.title_first_exchange(&thread_id, &engine);
+                    (chat, thread_id, result)
+                })
+                .await;
+                match titled {
+                    Ok((chat, thread_id, Ok(Some(thread)))) => {
+                        (chat.emit)(ChatEventPayload::Title {
+                            thread_id,
+                            title: thread.title,
+                        });
+                    }
+                    Ok((_, _, Ok(None))) => {}
+                    Ok((_, thread_id, Err(e))) => {
+                        tracing::warn!(thread = %thread_id, "cannot title the thread: {e}");
+                    }
+                    Err(e) => tracing::warn!("title task failed: {e}"),
+                }
+            }
         });
         started
     }
@@ -169,6 +201,9 @@ pub enum ChatEventPayload {
         code: String,
         message: String,
     },
+    /// The model titled the thread after its first exchange.
+    #[serde(rename_all = "camelCase")]
+    Title { thread_id: String, title: String },
 }
 
 impl ChatEventPayload {
@@ -227,6 +262,30 @@ pub struct ChatBranch {
     pub messages: Vec<BranchMessage>,
 }
 
+/// One reply of a comparison and the model writing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareReplyStarted {
+    pub model_id: String,
+    pub assistant_message_id: String,
+}
+
+/// A comparison that has started: one user message, a reply per model (siblings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareStarted {
+    pub user_message_id: String,
+    pub replies: Vec<CompareReplyStarted>,
+}
+
+/// A loaded model's recommended sampling and the family it was picked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelSamplingDefaults {
+    pub family: SamplingFamily,
+    pub settings: ThreadSettings,
+}
+
 /// The ids of a reply that has started; its text arrives as events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -247,7 +306,7 @@ pub enum ExportFormat {
     Sharegpt,
 }
 
-fn engine(state: &AppState, model_id: &str) -> Result<Arc<loris_infer::Engine>, ApiError> {
+fn engine(state: &AppState, model_id: &str) -> Result<Arc<Engine>, ApiError> {
     state
         .models
         .get(model_id)
@@ -396,7 +455,57 @@ pub fn chat_send(
     let engine = engine(&state, &model_id)?;
     state.chat.chats().set_model(&thread_id, Some(&model_id))?;
     let handle = state.chat.service.send(&thread_id, &text, &engine)?;
-    Ok(state.chat.track(&thread_id, handle))
+    Ok(state.chat.track(&thread_id, handle, Some(engine)))
+}
+
+/// Stores `text` once and starts a reply from each of the loaded models `model_ids` (two to
+/// four, each once), side by side: sibling replies of the user message, each naming its model
+/// in its timings. The replies' text arrives as `ChatEventMessage`s.
+#[tauri::command]
+#[specta::specta]
+pub fn chat_send_compare(
+    state: State<'_, AppState>,
+    access_token: String,
+    thread_id: String,
+    text: String,
+    model_ids: Vec<String>,
+) -> Result<CompareStarted, ApiError> {
+    state.authorize(&access_token)?;
+    if text.trim().is_empty() {
+        return Err(invalid("text", "write a message first"));
+    }
+    let engines = model_ids
+        .iter()
+        .map(|id| engine(&state, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let models: Vec<(&str, &Engine)> = model_ids
+        .iter()
+        .map(String::as_str)
+        .zip(engines.iter().map(|e| e.as_ref()))
+        .collect();
+    let replies = state
+        .chat
+        .service
+        .send_compare(&thread_id, &text, &models)?;
+    if let Some(first) = model_ids.first() {
+        state.chat.chats().set_model(&thread_id, Some(first))?;
+    }
+    let last = replies.len().saturating_sub(1);
+    let mut started = CompareStarted {
+        user_message_id: String::new(),
+        replies: Vec::with_capacity(replies.len()),
+    };
+    for (i, (reply, engine)) in replies.into_iter().zip(engines).enumerate() {
+        // The last reply is the thread's active leaf: the one whose first exchange is titled.
+        let title_with = (i == last).then_some(engine);
+        let ids = state.chat.track(&thread_id, reply.handle, title_with);
+        started.user_message_id = ids.user_message_id.unwrap_or_default();
+        started.replies.push(CompareReplyStarted {
+            model_id: reply.model_id,
+            assistant_message_id: ids.assistant_message_id,
+        });
+    }
+    Ok(started)
 }
 
 /// Stops a reply between tokens; the text so far stays, with status `stopped`. `false` when
@@ -429,7 +538,7 @@ pub fn chat_regenerate(
         .chat
         .service
         .regenerate(&prompt.thread_id, &prompt.id, &engine)?;
-    Ok(state.chat.track(&prompt.thread_id, handle))
+    Ok(state.chat.track(&prompt.thread_id, handle, Some(engine)))
 }
 
 /// Edits a user message: a new sibling with `text` (the old branch stays) and a reply to it.
@@ -452,7 +561,7 @@ pub fn chat_edit(
         .chat
         .service
         .regenerate(&edited.thread_id, &edited.id, &engine)?;
-    let mut started = state.chat.track(&edited.thread_id, handle);
+    let mut started = state.chat.track(&edited.thread_id, handle, Some(engine));
     started.user_message_id = Some(edited.id);
     Ok(started)
 }
@@ -469,6 +578,84 @@ pub fn chat_fork(
     state.authorize(&access_token)?;
     let message = state.chat.chats().fork_at(&message_id)?;
     state.chat.branch(&message.thread_id)
+}
+
+/// "Continue from this message" in a new thread: the branch up to `message_id` is copied into
+/// a new thread (same model and settings); the original thread is unchanged.
+#[tauri::command]
+#[specta::specta]
+pub fn chat_fork_thread(
+    state: State<'_, AppState>,
+    access_token: String,
+    message_id: String,
+) -> Result<Thread, ApiError> {
+    state.authorize(&access_token)?;
+    Ok(state.chat.chats().fork_to_new_thread(&message_id)?)
+}
+
+/// The sampling the loaded model `model_id` is meant to run with, from its family.
+#[tauri::command]
+#[specta::specta]
+pub fn chat_sampling_defaults(
+    state: State<'_, AppState>,
+    access_token: String,
+    model_id: String,
+) -> Result<ModelSamplingDefaults, ApiError> {
+    state.authorize(&access_token)?;
+    let engine = engine(&state, &model_id)?;
+    Ok(sampling_defaults(
+        &engine.info().architecture.to_string(),
+        &model_id,
+        &engine.info().path,
+    ))
+}
+
+fn sampling_defaults(
+    architecture: &str,
+    model_id: &str,
+    path: &std::path::Path,
+) -> ModelSamplingDefaults {
+    // The id may be the user's own name for the model; the file or folder name says more.
+    let name = format!("{model_id} {}", path.display());
+    let family = SamplingFamily::detect(architecture, &name);
+    ModelSamplingDefaults {
+        family,
+        settings: family.apply(ThreadSettings::default()),
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn chat_presets_list(
+    state: State<'_, AppState>,
+    access_token: String,
+) -> Result<Vec<SamplingPreset>, ApiError> {
+    state.authorize(&access_token)?;
+    Ok(state.chat.chats().sampling_presets()?)
+}
+
+/// Saves `settings` as the preset `name` (replacing one of that name); returns the presets.
+#[tauri::command]
+#[specta::specta]
+pub fn chat_preset_save(
+    state: State<'_, AppState>,
+    access_token: String,
+    name: String,
+    settings: ThreadSettings,
+) -> Result<Vec<SamplingPreset>, ApiError> {
+    state.authorize(&access_token)?;
+    Ok(state.chat.chats().save_sampling_preset(&name, &settings)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn chat_preset_delete(
+    state: State<'_, AppState>,
+    access_token: String,
+    name: String,
+) -> Result<Vec<SamplingPreset>, ApiError> {
+    state.authorize(&access_token)?;
+    Ok(state.chat.chats().delete_sampling_preset(&name)?)
 }
 
 /// Titles and messages matching `query`, best first.
@@ -601,6 +788,48 @@ mod tests {
             serde_json::json!({"type": "delta", "threadId": "t", "messageId": "m",
                 "content": "Par", "reasoning": ""})
         );
+    }
+
+    #[test]
+    fn a_title_event_names_its_thread() {
+        let event = ChatEventPayload::Title {
+            thread_id: "t".into(),
+            title: "French capitals".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            serde_json::json!({"type": "title", "threadId": "t", "title": "French capitals"})
+        );
+    }
+
+    #[test]
+    fn sampling_defaults_use_the_file_name_when_the_id_is_the_users() {
+        let qwen = sampling_defaults(
+            "qwen3",
+            "my model",
+            std::path::Path::new("/m/Qwen3-4B-Q4.gguf"),
+        );
+        assert_eq!(qwen.family, SamplingFamily::Qwen3Thinking);
+        assert_eq!(qwen.settings.top_k, 20);
+        let gemma = sampling_defaults("gemma3", "g", std::path::Path::new("/m/x.gguf"));
+        assert_eq!(gemma.settings.temperature, 1.0);
+        let other = sampling_defaults("llama", "SmolLM2", std::path::Path::new("/m/s.gguf"));
+        assert_eq!(other.family, SamplingFamily::Generic);
+    }
+
+    #[test]
+    fn forking_into_a_new_thread_and_presets_go_through_the_store() {
+        let (_dir, chat) = chat();
+        let thread = chat.chats().create_thread(NewThread::default()).unwrap();
+        let user = chat.chats().append_user_message(&thread.id, "Hi").unwrap();
+        let fork = chat.chats().fork_to_new_thread(&user.id).unwrap();
+        assert_eq!(chat.branch(&fork.id).unwrap().messages.len(), 1);
+        assert_eq!(chat.chats().list_threads(false).unwrap().len(), 2);
+        let presets = chat
+            .chats()
+            .save_sampling_preset("Exact", &ThreadSettings::greedy())
+            .unwrap();
+        assert_eq!(presets.len(), 1);
     }
 
     #[test]

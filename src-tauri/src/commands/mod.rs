@@ -7,5 +7,6 @@ pub mod chat;
 pub mod events;
 pub mod hardware;
 pub mod jobs;
+pub mod local_models;
 pub mod models;
 pub mod server;

@@ -8,6 +8,7 @@ import type {
   AuthStatus,
   ChatBranch,
   ChatEventPayload,
+  CompareStarted,
   CreatedApiKey,
   Dequantize,
   ExportFormat,
@@ -17,8 +18,11 @@ import type {
   InferenceAssessment,
   JobRecord,
   LoadedModelInfo,
+  LocalModelInfo,
   ModelEventPayload,
+  ModelSamplingDefaults,
   ReplyStarted,
+  SamplingPreset,
   SearchHit,
   ServerStartRequest,
   ServerStatus,
@@ -285,6 +289,23 @@ export function starterModel(): Promise<StarterModel | null> {
   return isTauri() ? guarded((token) => commands.starterModel(token)) : demo(null);
 }
 
+/** Models on this machine that can be loaded: the starter model, models folders, the HF cache. */
+export function modelsLocal(): Promise<LocalModelInfo[]> {
+  return isTauri() ? guarded((token) => commands.modelsLocal(token)) : demo([]);
+}
+
+/** The models folders added in Settings. */
+export function modelFoldersGet(): Promise<string[]> {
+  return isTauri() ? guarded((token) => commands.modelFoldersGet(token)) : demo([]);
+}
+
+/** Replaces the models folders; resolves with them as saved. */
+export function modelFoldersSet(folders: string[]): Promise<string[]> {
+  return isTauri()
+    ? guarded((token) => commands.modelFoldersSet(token, folders))
+    : Promise.reject(new BackendError("unsupported", "Models folders need the Loris Studio desktop app."));
+}
+
 /** Subscribes to model load, progress and unload events. Resolves to an unsubscribe function. */
 export async function onModelEvent(handler: (event: ModelEventPayload) => void): Promise<() => void> {
   if (!isTauri()) return () => undefined;
@@ -400,6 +421,13 @@ export function chatSend(threadId: string, text: string, modelId: string): Promi
   return isTauri() ? guarded((token) => commands.chatSend(token, threadId, text, modelId)) : demoChatRefused();
 }
 
+/** Stores the message once and starts a reply from each model, side by side. */
+export function chatSendCompare(threadId: string, text: string, modelIds: string[]): Promise<CompareStarted> {
+  return isTauri()
+    ? guarded((token) => commands.chatSendCompare(token, threadId, text, modelIds))
+    : demoChatRefused();
+}
+
 /** Stops a reply; its text so far stays, marked stopped. */
 export function chatStop(messageId: string): Promise<boolean> {
   return isTauri() ? guarded((token) => commands.chatStop(token, messageId)) : demo(false);
@@ -416,6 +444,29 @@ export function chatEdit(messageId: string, text: string, modelId: string): Prom
 
 export function chatFork(messageId: string): Promise<ChatBranch> {
   return isTauri() ? guarded((token) => commands.chatFork(token, messageId)) : demoChatRefused();
+}
+
+/** Copies the branch up to `messageId` into a new thread, to continue there. */
+export function chatForkThread(messageId: string): Promise<Thread> {
+  return isTauri() ? guarded((token) => commands.chatForkThread(token, messageId)) : demoChatRefused();
+}
+
+/** The sampling a loaded model's family is meant to run with. */
+export function chatSamplingDefaults(modelId: string): Promise<ModelSamplingDefaults> {
+  return isTauri() ? guarded((token) => commands.chatSamplingDefaults(token, modelId)) : demoChatRefused();
+}
+
+export function chatPresetsList(): Promise<SamplingPreset[]> {
+  return isTauri() ? guarded((token) => commands.chatPresetsList(token)) : demo([]);
+}
+
+/** Saves `settings` under `name`, replacing a preset of that name. Resolves with the presets. */
+export function chatPresetSave(name: string, settings: ThreadSettings): Promise<SamplingPreset[]> {
+  return isTauri() ? guarded((token) => commands.chatPresetSave(token, name, settings)) : demoChatRefused();
+}
+
+export function chatPresetDelete(name: string): Promise<SamplingPreset[]> {
+  return isTauri() ? guarded((token) => commands.chatPresetDelete(token, name)) : demoChatRefused();
 }
 
 export function chatSearch(query: string): Promise<SearchHit[]> {

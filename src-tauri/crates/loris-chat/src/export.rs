@@ -133,7 +133,7 @@ pub(crate) fn all_messages(conn: &Connection, thread_id: &str) -> Result<Vec<Mes
     Ok(messages)
 }
 
-fn record(m: Message) -> MessageRecord {
+pub(crate) fn record(m: Message) -> MessageRecord {
     MessageRecord {
         id: m.id,
         parent_id: m.parent_id,

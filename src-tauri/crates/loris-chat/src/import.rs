@@ -152,7 +152,7 @@ fn check_tree(file: &ThreadFile) -> Result<Vec<usize>> {
     Ok(order)
 }
 
-fn insert_record(
+pub(crate) fn insert_record(
     conn: &rusqlite::Connection,
     thread_id: &str,
     m: &MessageRecord,

@@ -6,7 +6,9 @@
 //!   `chat_threads` and `chat_messages` tables of migration 4 in `loris-core`'s store;
 //! - [`ChatService`]: a user message in, a streamed and stored reply out, through a
 //!   `loris_infer::Engine`;
-//! - [`title`]: a thread's first title from its first user message.
+//! - [`title`]: a thread's first title from its first user message, then one the model writes;
+//! - [`sampling_defaults`] (each model family's recommended sampling) and [`presets`] (named
+//!   settings the user saves, in the store's settings).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -28,8 +30,11 @@
 mod db;
 pub mod error;
 mod export;
+mod fork;
 pub mod format;
 mod import;
+pub mod presets;
+pub mod sampling_defaults;
 mod search;
 mod service;
 mod stream;
@@ -40,7 +45,12 @@ pub mod types;
 
 pub use error::{Error, ImportProblem, Result};
 pub use format::{MessageRecord, ThreadFile, ThreadRecord};
-pub use service::{ChatEvent, ChatService, SendHandle};
+/// The models on this machine the chat's model picker offers (GGUF files and Hugging Face
+/// folders in the user's folders and the HF cache); front doors reach them through the chat.
+pub use loris_models::local_models;
+pub use presets::SamplingPreset;
+pub use sampling_defaults::{SamplingFamily, defaults_for};
+pub use service::{ChatEvent, ChatService, CompareReply, MODEL_KEY, SendHandle};
 pub use stream::{FinishDetails, Outcome, StreamingMessage};
 pub use threads::{ChatStore, FlushPolicy, NewThread};
 pub use types::{

@@ -3,17 +3,34 @@
 //! passing its events on. The reply is driven by a thread of its own, so a caller may drop the
 //! events and the reply is still written to the end; cancelling keeps the text so far as
 //! `stopped`.
+//!
+//! Tool calls in a finished reply are parsed in the model's own format
+//! (`loris_models::tool_calls`) and stored on the message, the text around them as its content.
+//! A comparison sends one user message to several models, each reply a sibling of the others.
+//! After the first exchange of a thread, [`ChatService::title_first_exchange`] asks the model
+//! for a title.
 
-use loris_infer::{Engine, FinishReason, GenerateRequest, GenerationEvent, RequestHandle};
+use loris_infer::{
+    Engine, FinishReason, GenerateRequest, GenerationEvent, RequestHandle, SamplingParams,
+};
 use loris_models::ChatRequest;
+use loris_models::tool_calls::ToolCallFormat;
 use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::stream::{FinishDetails, Outcome, StreamingMessage};
 use crate::threads::ChatStore;
-use crate::types::{Message, MessageStatus, ThreadSettings};
+use crate::title::{TITLE_MAX_TOKENS, generated_title, title_from_text};
+use crate::types::{Message, MessageStatus, Role, Thread, ThreadSettings};
+
+/// The key of a reply's `timings` object that names the model that wrote it (a comparison's
+/// replies are told apart by it).
+pub const MODEL_KEY: &str = "model";
+
+/// A comparison asks at most this many models at once.
+pub const MAX_COMPARED: usize = 4;
 
 /// What a caller sees of a reply, in order: deltas, then one `Done` or `Error`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,6 +73,12 @@ impl SendHandle {
     }
 }
 
+/// One reply of a comparison and the model writing it.
+pub struct CompareReply {
+    pub model_id: String,
+    pub handle: SendHandle,
+}
+
 /// Chat on top of the store: sending, regenerating.
 #[derive(Clone)]
 pub struct ChatService {
@@ -76,9 +99,81 @@ impl ChatService {
     /// stored without a reply, and the error is returned: `regenerate` can answer it later.
     pub fn send(&self, thread_id: &str, text: &str, engine: &Engine) -> Result<SendHandle> {
         let user = self.chats.append_user_message(thread_id, text)?;
-        let mut handle = self.respond(thread_id, &user.id, engine)?;
+        let mut handle = self.respond(thread_id, &user.id, engine, None)?;
         handle.user_message_id = Some(user.id);
         Ok(handle)
+    }
+
+    /// Stores `text` once and starts one reply per model, side by side: the replies are
+    /// siblings under the user message (the last one is the thread's active leaf), each with
+    /// its model id in its `timings` under [`MODEL_KEY`]. The models run at once, each on its
+    /// own engine. Two to [`MAX_COMPARED`] models, each id once. When an engine refuses its
+    /// request, the replies already started are stopped and the error is returned.
+    pub fn send_compare(
+        &self,
+        thread_id: &str,
+        text: &str,
+        models: &[(&str, &Engine)],
+    ) -> Result<Vec<CompareReply>> {
+        if models.len() < 2 || models.len() > MAX_COMPARED {
+            return Err(Error::invalid(
+                "models",
+                format!("compare two to {MAX_COMPARED} models"),
+            ));
+        }
+        for (i, (id, _)) in models.iter().enumerate() {
+            if models[..i].iter().any(|(other, _)| other == id) {
+                return Err(Error::invalid(
+                    "models",
+                    format!("'{id}' is picked twice: compare different models"),
+                ));
+            }
+        }
+        let user = self.chats.append_user_message(thread_id, text)?;
+        let mut replies: Vec<CompareReply> = Vec::with_capacity(models.len());
+        for (model_id, engine) in models {
+            match self.respond(thread_id, &user.id, engine, Some(model_id)) {
+                Ok(mut handle) => {
+                    handle.user_message_id = Some(user.id.clone());
+                    replies.push(CompareReply {
+                        model_id: (*model_id).to_owned(),
+                        handle,
+                    });
+                }
+                Err(e) => {
+                    for started in &replies {
+                        started.handle.cancel.cancel();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(replies)
+    }
+
+    /// Replaces the title of a thread whose branch on screen is its first exchange (one user
+    /// message and its complete reply) with one `engine` writes, unless the title was already
+    /// changed from the first line of the user's message (renamed, or titled before). The
+    /// model's answer is cleaned; on failure or an empty answer the first line stays. Blocks
+    /// while the model writes (up to [`TITLE_MAX_TOKENS`] tokens, greedy). Returns the thread
+    /// when its title was set, `None` when it was not this thread's first exchange.
+    pub fn title_first_exchange(&self, thread_id: &str, engine: &Engine) -> Result<Option<Thread>> {
+        let view = self.chats.view(thread_id)?;
+        let [user, reply] = view.messages.as_slice() else {
+            return Ok(None);
+        };
+        let first_exchange = user.role == Role::User
+            && reply.role == Role::Assistant
+            && reply.status == MessageStatus::Complete
+            && !reply.content.trim().is_empty()
+            && view.thread.title == title_from_text(&user.content);
+        if !first_exchange {
+            return Ok(None);
+        }
+        let title = generated_title(&user.content, &reply.content, |request| {
+            ask_once(engine, &request)
+        });
+        Ok(Some(self.chats.set_title(thread_id, &title)?))
     }
 
     /// A new reply to `user_message_id`, beside any earlier ones (which stay as siblings).
@@ -89,10 +184,16 @@ impl ChatService {
         user_message_id: &str,
         engine: &Engine,
     ) -> Result<SendHandle> {
-        self.respond(thread_id, user_message_id, engine)
+        self.respond(thread_id, user_message_id, engine, None)
     }
 
-    fn respond(&self, thread_id: &str, parent_id: &str, engine: &Engine) -> Result<SendHandle> {
+    fn respond(
+        &self,
+        thread_id: &str,
+        parent_id: &str,
+        engine: &Engine,
+        model_id: Option<&str>,
+    ) -> Result<SendHandle> {
         let thread = self.chats.thread(thread_id)?;
         let path = self.chats.path_to(parent_id)?;
         if path.first().is_some_and(|m| m.thread_id != thread.id) {
@@ -117,9 +218,13 @@ impl ChatService {
         let assistant_message_id = reply.id().to_owned();
         let cancel = request.cancel.clone();
         let (tx, events) = unbounded_channel();
+        let finish = ReplyFinish {
+            tool_format: engine.info().tool_call_format,
+            model_id: model_id.map(str::to_owned),
+        };
         let spawned = std::thread::Builder::new()
             .name("loris-chat-reply".into())
-            .spawn(move || drive(request, reply, tx));
+            .spawn(move || drive(request, reply, finish, tx));
         if let Err(e) = spawned {
             // The closure (and with it the request and the reply) is gone: the engine cancels
             // a request whose receiver is dropped, and the reply row is left to `recover`.
@@ -159,8 +264,81 @@ fn chat_request(settings: &ThreadSettings, path: &[Message]) -> ChatRequest {
     }
 }
 
+/// One short greedy generation, thinking left out: the model's text.
+fn ask_once(engine: &Engine, request: &ChatRequest) -> Result<String> {
+    let (_, ids) = engine
+        .assets()
+        .encode_chat(request)
+        .map_err(loris_infer::InferError::from)?;
+    let generate = GenerateRequest::new(ids, TITLE_MAX_TOKENS, SamplingParams::greedy());
+    let output = engine.submit(generate)?.wait(|_| {})?;
+    Ok(output.text)
+}
+
+/// What the reply's end needs to know besides the engine's output.
+struct ReplyFinish {
+    /// The tool call format the model's chat template teaches, if any.
+    tool_format: Option<ToolCallFormat>,
+    /// Recorded in the reply's `timings` under [`MODEL_KEY`].
+    model_id: Option<String>,
+}
+
+impl ReplyFinish {
+    /// The reply's usage and timings, and its tool calls with the text around them when a
+    /// complete reply holds any.
+    fn details(&self, output: &loris_infer::GenerationOutput, outcome: &Outcome) -> FinishDetails {
+        let mut timings = serde_json::to_value(output.timings).ok();
+        if let (Some(serde_json::Value::Object(map)), Some(id)) = (&mut timings, &self.model_id) {
+            map.insert(MODEL_KEY.to_owned(), serde_json::Value::String(id.clone()));
+        }
+        let (content, tool_calls) = match (outcome, self.tool_format) {
+            (Outcome::Complete, Some(format)) => split_tool_calls(format, &output.text),
+            _ => (None, None),
+        };
+        FinishDetails {
+            usage: Some(output.usage.into()),
+            timings,
+            tool_calls,
+            content,
+        }
+    }
+}
+
+/// The text left for the user and the calls, OpenAI-style
+/// (`{"id", "type": "function", "function": {"name", "arguments"}}`, the shape chat templates
+/// read back); `(None, None)` when the reply calls nothing.
+fn split_tool_calls(
+    format: ToolCallFormat,
+    text: &str,
+) -> (Option<String>, Option<serde_json::Value>) {
+    let parsed = format.parse(text);
+    if parsed.tool_calls.is_empty() {
+        return (None, None);
+    }
+    let calls = parsed
+        .tool_calls
+        .into_iter()
+        .map(|call| {
+            serde_json::json!({
+                "id": format!("call_{}", uuid::Uuid::new_v4().simple()),
+                "type": "function",
+                "function": { "name": call.name, "arguments": call.arguments },
+            })
+        })
+        .collect();
+    (
+        Some(parsed.content.trim().to_owned()),
+        Some(serde_json::Value::Array(calls)),
+    )
+}
+
 /// Reads the engine's events to the end, persisting each and passing it on.
-fn drive(mut request: RequestHandle, mut reply: StreamingMessage, tx: UnboundedSender<ChatEvent>) {
+fn drive(
+    mut request: RequestHandle,
+    mut reply: StreamingMessage,
+    finish: ReplyFinish,
+    tx: UnboundedSender<ChatEvent>,
+) {
     let id = reply.id().to_owned();
     let fail = |reply: StreamingMessage, code: &str, message: String| {
         let stored = reply.finish(Outcome::Error(message.clone()), FinishDetails::default());
@@ -193,11 +371,7 @@ fn drive(mut request: RequestHandle, mut reply: StreamingMessage, tx: UnboundedS
                 } else {
                     Outcome::Complete
                 };
-                let details = FinishDetails {
-                    usage: Some(output.usage.into()),
-                    timings: serde_json::to_value(output.timings).ok(),
-                    tool_calls: None,
-                };
+                let details = finish.details(&output, &outcome);
                 match reply.finish(outcome, details) {
                     Ok(message) => {
                         debug_assert_ne!(message.status, MessageStatus::Streaming);
@@ -228,7 +402,6 @@ fn drive(mut request: RequestHandle, mut reply: StreamingMessage, tx: UnboundedS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Role;
 
     fn message(role: Role, content: &str) -> Message {
         Message {
@@ -277,5 +450,71 @@ mod tests {
         // No system prompt: the template decides (some add a default one).
         let request = chat_request(&ThreadSettings::default(), &path[4..]);
         assert_eq!(request.messages.len(), 1);
+    }
+
+    fn output(text: &str) -> loris_infer::GenerationOutput {
+        loris_infer::GenerationOutput {
+            text: text.to_owned(),
+            reasoning: String::new(),
+            tokens: Vec::new(),
+            finish_reason: FinishReason::Stop,
+            stop_sequence: None,
+            usage: Default::default(),
+            timings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn tool_calls_are_parsed_from_a_complete_reply() {
+        let finish = ReplyFinish {
+            tool_format: Some(ToolCallFormat::Qwen),
+            model_id: Some("qwen".into()),
+        };
+        let text = "Let me look.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+        let details = finish.details(&output(text), &Outcome::Complete);
+        assert_eq!(details.content.as_deref(), Some("Let me look."));
+        let calls = details.tool_calls.unwrap();
+        assert_eq!(calls[0]["type"], "function");
+        assert_eq!(calls[0]["function"]["name"], "get_weather");
+        assert_eq!(calls[0]["function"]["arguments"]["city"], "Paris");
+        assert!(calls[0]["id"].as_str().unwrap().starts_with("call_"));
+        assert_eq!(details.timings.unwrap()[MODEL_KEY], "qwen");
+
+        // Llama 3: the whole reply is the call.
+        let llama = ReplyFinish {
+            tool_format: Some(ToolCallFormat::Llama3),
+            model_id: None,
+        };
+        let details = llama.details(
+            &output(r#"{"name": "add", "parameters": {"a": 1, "b": 2}}"#),
+            &Outcome::Complete,
+        );
+        assert_eq!(details.content.as_deref(), Some(""));
+        assert_eq!(
+            details.tool_calls.unwrap()[0]["function"]["arguments"]["b"],
+            2
+        );
+    }
+
+    #[test]
+    fn plain_stopped_or_formatless_replies_keep_their_text() {
+        let qwen = ReplyFinish {
+            tool_format: Some(ToolCallFormat::Qwen),
+            model_id: None,
+        };
+        let plain = qwen.details(&output("Paris."), &Outcome::Complete);
+        assert_eq!((plain.content, plain.tool_calls), (None, None));
+        assert!(plain.timings.unwrap().get(MODEL_KEY).is_none());
+        let call = "<tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>";
+        let stopped = qwen.details(&output(call), &Outcome::Stopped);
+        assert_eq!(stopped.tool_calls, None);
+        let none = ReplyFinish {
+            tool_format: None,
+            model_id: None,
+        };
+        assert_eq!(
+            none.details(&output(call), &Outcome::Complete).tool_calls,
+            None
+        );
     }
 }

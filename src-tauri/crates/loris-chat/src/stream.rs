@@ -34,6 +34,10 @@ pub struct FinishDetails {
     /// `loris_infer::Timings` (or any JSON object a front door wants kept).
     pub timings: Option<serde_json::Value>,
     pub tool_calls: Option<serde_json::Value>,
+    /// The whole reply text, replacing what was streamed: set when tool calls were parsed out
+    /// of it, so the stored text is what remains for the user (and a re-rendered prompt does
+    /// not carry each call twice, as text and as a call).
+    pub content: Option<String>,
 }
 
 /// A reply being written. Dropping it without `finish` writes the pending text and leaves the
@@ -175,15 +179,22 @@ impl StreamingMessage {
             .as_ref()
             .map(|t| to_json("tool calls", t))
             .transpose()?;
+        let (content_sql, content) = match details.content {
+            Some(whole) => ("content = ?2", whole),
+            // Cloned, not taken: if the write fails, `Drop` still flushes the pending text.
+            None => ("content = content || ?2", self.pending_content.clone()),
+        };
         let conn = self.store.conn();
         conn.execute(
-            "UPDATE chat_messages SET content = content || ?2, reasoning = reasoning || ?3,
+            &format!(
+                "UPDATE chat_messages SET {content_sql}, reasoning = reasoning || ?3,
                  status = ?4, error = ?5, prompt_tokens = ?6, completion_tokens = ?7,
                  cached_tokens = ?8, timings = ?9, tool_calls = ?10
-             WHERE id = ?1",
+             WHERE id = ?1"
+            ),
             params![
                 self.id,
-                self.pending_content,
+                content,
                 self.pending_reasoning,
                 status.as_str(),
                 error,
@@ -196,6 +207,7 @@ impl StreamingMessage {
         )?;
         let message = get_message(&conn, &self.id)?;
         drop(conn);
+        self.pending_content.clear();
         self.finished = true;
         Ok(message)
     }
@@ -261,6 +273,32 @@ mod tests {
             chats.view(&thread.id).unwrap().thread.active_leaf_id,
             Some(done.id)
         );
+    }
+
+    #[test]
+    fn finishing_with_whole_content_replaces_the_streamed_text() {
+        let chats = chats(1);
+        let thread = chats.create_thread(NewThread::default()).unwrap();
+        let user = chats.append_user_message(&thread.id, "weather?").unwrap();
+        let mut reply = chats
+            .begin_assistant_message(&thread.id, Some(&user.id), &ThreadSettings::default())
+            .unwrap();
+        reply
+            .append_delta("Checking. <tool_call>{}</tool_call>", "")
+            .unwrap();
+        let calls = serde_json::json!([{"type": "function", "function": {"name": "f"}}]);
+        let done = reply
+            .finish(
+                Outcome::Complete,
+                FinishDetails {
+                    content: Some("Checking.".into()),
+                    tool_calls: Some(calls.clone()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(done.content, "Checking.");
+        assert_eq!(done.tool_calls, Some(calls));
     }
 
     #[test]

@@ -45,6 +45,8 @@ enum Command {
     Hw(commands::hw::HwArgs),
     /// GPU memory to train (lora, qlora, full) or serve (--infer) a model, and whether it fits.
     Estimate(commands::estimate::EstimateArgs),
+    /// Fine-tune a model (LoRA or full) on a local dataset; `--preview` shows the trained tokens.
+    Train(Box<commands::train::TrainArgs>),
     /// Users: first-run setup without a window, password reset, list.
     #[command(subcommand)]
     User(commands::user::UserCommand),
@@ -74,6 +76,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Bench(args) => commands::bench::run(args, cli.json),
         Command::Hw(args) => commands::hw::run(args, service.data_dir().root(), cli.json),
         Command::Estimate(args) => commands::estimate::run(args, cli.json),
+        Command::Train(args) => commands::train::run(&service, args, cli.json),
         Command::User(cmd) => commands::user::run(&service, cmd, cli.json),
     }
 }

@@ -19,6 +19,10 @@ pub fn print_error(err: &anyhow::Error, json: bool) {
         ApiError::new(infer.code(), infer.to_string())
     } else if let Some(model) = err.downcast_ref::<loris_models::ModelError>() {
         ApiError::new(model.code(), model.to_string())
+    } else if let Some(train) = err.downcast_ref::<loris_train::TrainError>() {
+        ApiError::new(train.code(), train.to_string())
+    } else if let Some(data) = err.downcast_ref::<loris_datasets::DatasetError>() {
+        ApiError::new(data.code(), data.to_string())
     } else if let Some(hw) = err.downcast_ref::<loris_hardware::HardwareError>() {
         ApiError {
             details: hw.details(),

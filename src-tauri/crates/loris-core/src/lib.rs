@@ -12,7 +12,7 @@ pub mod logging;
 pub mod paths;
 pub mod service;
 pub mod store;
-mod time_fmt;
+pub mod time_fmt;
 
 pub use error::{ApiError, Error, Result};
 pub use events::{AppEvent, EventBus};

@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+pub mod adapter;
 pub mod attention;
 pub mod device;
 pub mod engine;
@@ -30,6 +31,7 @@ pub mod error;
 pub mod generate;
 pub mod loader;
 pub mod models;
+pub mod names;
 pub mod progress;
 pub mod registry;
 pub mod rope;

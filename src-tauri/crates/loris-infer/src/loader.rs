@@ -11,7 +11,8 @@ use loris_models::{
 use serde::Serialize;
 
 use crate::error::{InferError, Result};
-use crate::models::hf::HfModel;
+use crate::adapter::{LoraAdapter, with_gguf_deltas};
+use crate::models::hf::{HfModel, LlamaImplementation};
 use crate::models::{CausalLm, gemma2::Gemma2, gemma3::Gemma3, llama::Llama, phi3::Phi3};
 
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct LoadOptions {
     /// checkpoint's own half-precision type on a GPU ([`crate::device::default_dtype`]).
     /// GGUF models ignore it.
     pub dtype: Option<DType>,
+    /// A LoRA adapter in PEFT's layout, merged into the weights as they load.
+    pub adapter: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -38,6 +41,7 @@ impl Default for LoadOptions {
             chat_template: None,
             device: Device::Cpu,
             dtype: None,
+            adapter: None,
         }
     }
 }
@@ -96,7 +100,18 @@ pub fn load_hf_dir(dir: &Path, options: &LoadOptions) -> Result<LoadedModel> {
     for file in crate::models::hf::safetensors_files(dir)? {
         parameters += safetensors_parameters(&file)?;
     }
-    let model = HfModel::load(dir, &config, &options.device, dtype)?;
+    let mut tensors = crate::models::hf::read_safetensors(dir, &options.device)?;
+    if let Some(adapter) = &options.adapter {
+        LoraAdapter::load(adapter)?.merge_into(&mut tensors)?;
+    }
+    let model = HfModel::from_tensors(
+        &config,
+        tensors,
+        dir,
+        &options.device,
+        dtype,
+        LlamaImplementation::default_for(&options.device),
+    )?;
     let mut assets = match &options.tokenizer {
         Some(path) => {
             let dir = path.parent().unwrap_or(Path::new("."));
@@ -195,29 +210,17 @@ pub fn load_gguf(path: &Path, options: &LoadOptions) -> Result<LoadedModel> {
     let file = GgufFile::open(path)?;
     let arch_name = file.architecture()?;
     let architecture = Architecture::from_gguf(arch_name)?;
-    let model: Box<dyn CausalLm> = match architecture {
-        Architecture::Llama | Architecture::Mistral | Architecture::Qwen2 | Architecture::Qwen3 => {
-            Box::new(Llama::from_gguf(
-                &file,
-                architecture,
-                &options.device,
-                options.dequantize,
-            )?)
+    let deltas = match &options.adapter {
+        Some(dir) => {
+            let heads = file.req_usize(&format!("{arch_name}.attention.head_count"))?;
+            let kv_heads = file
+                .opt_usize(&format!("{arch_name}.attention.head_count_kv"))?
+                .unwrap_or(heads);
+            Some(LoraAdapter::load(dir)?.for_gguf(architecture, heads, kv_heads)?)
         }
-        Architecture::Gemma2 => Box::new(Gemma2::from_gguf(
-            &file,
-            &options.device,
-            options.dequantize,
-        )?),
-        Architecture::Gemma3 => Box::new(Gemma3::from_gguf(
-            &file,
-            &options.device,
-            options.dequantize,
-        )?),
-        Architecture::Phi3 => {
-            Box::new(Phi3::from_gguf(&file, &options.device, options.dequantize)?)
-        }
+        None => None,
     };
+    let model = with_gguf_deltas(deltas, || build_gguf_model(&file, architecture, options))?;
     // An explicit tokenizer.json wins; one lying beside the file comes next.
     let beside = path
         .parent()
@@ -293,4 +296,35 @@ fn quantization(file: &GgufFile) -> String {
         .into_iter()
         .max_by_key(|(_, n)| *n)
         .map_or_else(|| "unknown".to_owned(), |(t, _)| format!("{t:?}"))
+}
+
+/// The architecture's model over a GGUF file's weights.
+fn build_gguf_model(
+    file: &GgufFile,
+    architecture: Architecture,
+    options: &LoadOptions,
+) -> Result<Box<dyn CausalLm>> {
+    Ok(match architecture {
+        Architecture::Llama | Architecture::Mistral | Architecture::Qwen2 | Architecture::Qwen3 => {
+            Box::new(Llama::from_gguf(
+                file,
+                architecture,
+                &options.device,
+                options.dequantize,
+            )?)
+        }
+        Architecture::Gemma2 => Box::new(Gemma2::from_gguf(
+            file,
+            &options.device,
+            options.dequantize,
+        )?),
+        Architecture::Gemma3 => Box::new(Gemma3::from_gguf(
+            file,
+            &options.device,
+            options.dequantize,
+        )?),
+        Architecture::Phi3 => {
+            Box::new(Phi3::from_gguf(file, &options.device, options.dequantize)?)
+        }
+    })
 }

@@ -93,6 +93,11 @@ impl Rope {
         })
     }
 
+    /// The inverse frequencies after scaling, `dim / 2` of them.
+    pub fn inv_freq(&self) -> &[f32] {
+        &self.inv_freq
+    }
+
     /// Rotated dimensions per head.
     pub fn dim(&self) -> usize {
         self.inv_freq.len() * 2

@@ -71,6 +71,12 @@ impl WeightSource for GgufWeights<'_> {
 
     fn linear(&mut self, name: &str) -> Result<Linear> {
         let q = self.qtensor(name)?;
+        let device = self.device.clone();
+        if let Some(merged) =
+            crate::adapter::merged_gguf_weight(name, || Ok(q.dequantize(&device)?))?
+        {
+            return Ok(Linear::from_dense(merged));
+        }
         Linear::from_qtensor(q, self.dequantize)
     }
 }

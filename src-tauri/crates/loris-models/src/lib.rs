@@ -6,7 +6,8 @@
 //! - [`tokenizer`]: tokenizer.json, or a tokenizer built from GGUF metadata;
 //! - [`chat_template`]: Jinja chat templates rendered as transformers renders them;
 //! - [`assets`]: tokenizer + template + special tokens + end-of-generation ids, together;
-//! - [`tool_calls`]: tool calls parsed from output text (Qwen, Llama 3.x, Mistral formats).
+//! - [`tool_calls`]: tool calls parsed from output text (Qwen, Llama 3.x, Mistral formats);
+//! - [`local_models`]: GGUF files and Hugging Face folders found in folders and the HF cache.
 
 pub mod arch;
 pub mod assets;
@@ -15,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod generation_config;
 pub mod gguf;
+pub mod local_models;
 pub mod tokenizer;
 pub mod tokenizer_config;
 pub mod tool_calls;

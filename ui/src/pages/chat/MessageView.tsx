@@ -1,4 +1,4 @@
-import { Brain, ChevronLeft, ChevronRight, Pencil, RefreshCw } from "lucide-react";
+import { Brain, ChevronLeft, ChevronRight, GitBranchPlus, Pencil, RefreshCw, Wrench } from "lucide-react";
 import { lazy, Suspense, useState } from "react";
 import { Button } from "../../components/ui/Button";
 import type { BranchMessage, Message } from "../../lib/types";
@@ -17,10 +17,22 @@ type Props = {
   onSwitch: (messageId: string) => void;
   onEdit: (messageId: string, text: string) => void;
   onRegenerate: (messageId: string) => void;
+  /** "Continue from this message" in a new thread. */
+  onForkThread: (messageId: string) => void;
 };
 
-/** `timings` as the engine reports them (snake_case, milliseconds). */
-type Timings = { time_to_first_token_ms?: number; decode_tokens_per_s?: number };
+/**
+ * `timings` as the engine reports them (snake_case, milliseconds), and `model`: the model a
+ * compared reply came from.
+ */
+type Timings = { time_to_first_token_ms?: number; decode_tokens_per_s?: number; model?: string };
+
+/** A tool call as stored: `{type: "function", function: {name, arguments}}`. */
+type ToolCall = { function?: { name?: string; arguments?: unknown } };
+
+function toolCalls(message: Message): ToolCall[] {
+  return Array.isArray(message.toolCalls) ? (message.toolCalls as ToolCall[]) : [];
+}
 
 const STATUS_LABEL: Partial<Record<Message["status"], string>> = {
   stopped: "Stopped",
@@ -29,7 +41,7 @@ const STATUS_LABEL: Partial<Record<Message["status"], string>> = {
 };
 
 /** One message of the branch on screen: text, thinking, status, stats, branch arrows, actions. */
-export function MessageView({ item, live, canReply, onSwitch, onEdit, onRegenerate }: Props) {
+export function MessageView({ item, live, canReply, onSwitch, onEdit, onRegenerate, onForkThread }: Props) {
   const { message, siblingIds, siblingIndex } = item;
   const [editing, setEditing] = useState<string | null>(null);
   const content = live?.content ?? message.content;
@@ -96,6 +108,18 @@ export function MessageView({ item, live, canReply, onSwitch, onEdit, onRegenera
           )}
         </div>
       )}
+      {toolCalls(message).length > 0 ? (
+        <ul data-testid="tool-calls" className="mt-2 flex flex-col gap-1 text-xs">
+          {toolCalls(message).map((call, index) => (
+            <li key={index} className="flex items-start gap-1.5 rounded-md bg-zinc-100 px-2 py-1 font-mono dark:bg-zinc-800">
+              <Wrench aria-hidden className="mt-0.5 size-3 shrink-0" />
+              <span className="break-all">
+                {call.function?.name ?? "?"}({JSON.stringify(call.function?.arguments ?? {})})
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {status ? (
         <p data-testid="message-status" className="mt-1 text-xs font-medium text-amber-700 dark:text-amber-400">
           {status}
@@ -140,6 +164,18 @@ export function MessageView({ item, live, canReply, onSwitch, onEdit, onRegenera
             <Pencil aria-hidden className="size-3.5" />
           </button>
         ) : null}
+        {!streaming && editing === null ? (
+          <button
+            type="button"
+            aria-label="Continue in a new chat"
+            title="Continue from here in a new chat"
+            data-testid="fork-thread"
+            onClick={() => onForkThread(message.id)}
+            className="rounded p-0.5 hover:bg-zinc-100 disabled:opacity-40 dark:hover:bg-zinc-800"
+          >
+            <GitBranchPlus aria-hidden className="size-3.5" />
+          </button>
+        ) : null}
         {message.role === "assistant" && !streaming ? (
           <>
             <button
@@ -164,6 +200,7 @@ export function MessageView({ item, live, canReply, onSwitch, onEdit, onRegenera
 function Stats({ message }: { message: Message }) {
   const timings = (message.timings ?? {}) as Timings;
   const parts: string[] = [];
+  if (typeof timings.model === "string") parts.push(timings.model);
   if (message.usage) parts.push(`${message.usage.completionTokens} tokens`);
   if (typeof timings.decode_tokens_per_s === "number" && timings.decode_tokens_per_s > 0) {
     parts.push(`${timings.decode_tokens_per_s.toFixed(1)} tok/s`);

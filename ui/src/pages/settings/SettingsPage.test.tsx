@@ -35,6 +35,8 @@ vi.mock("../../lib/backend", async () => {
     serverRequests: vi.fn(() => Promise.resolve([])),
     apiKeysList: vi.fn(() => Promise.resolve([])),
     modelsLoaded: vi.fn(() => Promise.resolve([])),
+    modelFoldersGet: vi.fn(() => Promise.resolve([])),
+    modelFoldersSet: vi.fn(),
     onModelEvent: vi.fn(() => Promise.resolve(() => undefined)),
   };
 });

@@ -4,6 +4,7 @@ import { AboutSection } from "./AboutSection";
 import { AppearanceSection } from "./AppearanceSection";
 import { HardwareSection } from "./HardwareSection";
 import { LanApiSection } from "./LanApiSection";
+import { ModelFoldersSection } from "./ModelFoldersSection";
 import { SecuritySection } from "./SecuritySection";
 
 export function SettingsPage() {
@@ -13,6 +14,7 @@ export function SettingsPage() {
       <div className="mx-auto max-w-4xl space-y-6 px-8 py-6">
         <AboutSection />
         <HardwareSection />
+        <ModelFoldersSection />
         <LanApiSection />
         <SecuritySection />
         <AppearanceSection />

@@ -7,4 +7,5 @@ pub mod info;
 pub mod jobs;
 pub mod model_args;
 pub mod serve;
+pub mod train;
 pub mod user;

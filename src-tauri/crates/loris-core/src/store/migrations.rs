@@ -186,6 +186,43 @@ pub const MIGRATIONS: &[Migration] = &[
         END;
     "#,
     },
+    Migration {
+        version: 5,
+        name: "training runs and their metrics",
+        sql: r#"
+        CREATE TABLE train_runs (
+            id              TEXT PRIMARY KEY,
+            job_id          TEXT,
+            model           TEXT NOT NULL,
+            dataset         TEXT NOT NULL,
+            output          TEXT NOT NULL,
+            -- The TrainConfig as JSON.
+            config          TEXT NOT NULL,
+            -- running | completed | stopped | cancelled | failed | interrupted
+            state           TEXT NOT NULL,
+            total_steps     INTEGER,
+            last_step       INTEGER NOT NULL DEFAULT 0,
+            last_checkpoint TEXT,
+            adapter         TEXT,
+            error           TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE TABLE train_metrics (
+            run_id        TEXT NOT NULL REFERENCES train_runs(id) ON DELETE CASCADE,
+            step          INTEGER NOT NULL,
+            -- train | eval
+            kind          TEXT NOT NULL,
+            loss          REAL NOT NULL,
+            learning_rate REAL,
+            grad_norm     REAL,
+            tokens_per_s  REAL,
+            elapsed_s     REAL,
+            memory_bytes  INTEGER,
+            PRIMARY KEY (run_id, kind, step)
+        );
+    "#,
+    },
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

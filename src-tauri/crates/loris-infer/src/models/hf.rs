@@ -331,7 +331,7 @@ pub fn safetensors_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads every tensor into memory (no mmap: a file changed underneath would be undefined
 /// behaviour); a truncated or corrupt file is `invalid_model`.
-fn read_safetensors(dir: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
+pub fn read_safetensors(dir: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
     let mut all = HashMap::new();
     for file in safetensors_files(dir)? {
         let tensors = candle_core::safetensors::load(&file, device).map_err(|e| {

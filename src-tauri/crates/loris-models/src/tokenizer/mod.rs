@@ -24,6 +24,9 @@ pub enum TokenizerSource {
     },
 }
 
+/// Token ids with each token's byte span `(start, end)` in the encoded text.
+pub type IdsWithOffsets = (Vec<u32>, Vec<(usize, usize)>);
+
 #[derive(Debug, Clone)]
 pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
@@ -96,6 +99,31 @@ impl Tokenizer {
     pub fn encode_prompt(&self, text: &str, bos_token: Option<&str>) -> Result<Vec<u32>> {
         let starts_with_bos = bos_token.is_some_and(|bos| !bos.is_empty() && text.starts_with(bos));
         self.encode(text, !starts_with_bos)
+    }
+
+    /// Like [`Tokenizer::encode`], with each token's byte span `(start, end)` in `text`, so that
+    /// a span of the text (an assistant turn of a rendered chat) can be mapped to its tokens.
+    /// Tokens the post-processor adds (a BOS) have the empty span `(0, 0)`.
+    pub fn encode_with_offsets(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+    ) -> Result<IdsWithOffsets> {
+        let encoding = self
+            .inner
+            .encode(text, add_special_tokens)
+            .map_err(ModelError::tokenizer)?;
+        Ok((encoding.get_ids().to_vec(), encoding.get_offsets().to_vec()))
+    }
+
+    /// [`Tokenizer::encode_prompt`] with byte offsets, as [`Tokenizer::encode_with_offsets`].
+    pub fn encode_prompt_with_offsets(
+        &self,
+        text: &str,
+        bos_token: Option<&str>,
+    ) -> Result<IdsWithOffsets> {
+        let starts_with_bos = bos_token.is_some_and(|bos| !bos.is_empty() && text.starts_with(bos));
+        self.encode_with_offsets(text, !starts_with_bos)
     }
 
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {

@@ -1,0 +1,92 @@
+//! The base model's tensors under their Hugging Face names, whatever the file: a safetensors
+//! folder as it is, or a GGUF dequantized and turned back into the Hugging Face convention (Q/K
+//! rows un-permuted for `llama`, Gemma norms stored as `w` rather than `1 + w`). Training in the
+//! Hugging Face convention is what lets an adapter be written with PEFT's names and shapes.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use loris_infer::names::{hf_name, permutes_qk, unpermute_rows};
+use loris_models::{Architecture, GgufFile, ModelConfig};
+
+use crate::error::{Result, TrainError};
+use crate::spec::ArchSpec;
+
+pub struct BaseModel {
+    pub spec: ArchSpec,
+    pub tensors: HashMap<String, Tensor>,
+}
+
+/// Loads a GGUF file or a Hugging Face folder; floating weights become `dtype` on `device`.
+pub fn load_base(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
+    if path.is_dir() {
+        load_hf(path, device, dtype)
+    } else {
+        load_gguf(path, device, dtype)
+    }
+}
+
+fn load_hf(dir: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
+    let config = ModelConfig::from_file(&ModelConfig::path_in(dir))?;
+    let spec = ArchSpec::from_config(&config)?;
+    let mut tensors = HashMap::new();
+    for file in loris_infer::models::hf::safetensors_files(dir)? {
+        for (name, t) in candle_core::safetensors::load(&file, device)? {
+            tensors.insert(name, t.to_dtype(dtype)?);
+        }
+    }
+    Ok(BaseModel { spec, tensors })
+}
+
+fn load_gguf(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
+    let file = GgufFile::open(path)?;
+    let arch = Architecture::from_gguf(file.architecture()?)?;
+    let mut spec = ArchSpec::from_gguf(&file, arch)?;
+    let mut reader = file.reader()?;
+    let names: Vec<String> = file.content.tensor_infos.keys().cloned().collect();
+    let mut tensors = HashMap::new();
+    for name in names {
+        let q = file.content.tensor(&mut reader, &name, device)?;
+        let t = q.dequantize(device)?;
+        if name == "rope_freqs.weight" {
+            // Llama 3.1+ scaling: per-frequency divisors.
+            let factors = t.to_vec1::<f32>()?;
+            if factors.len() != spec.inv_freq.len() {
+                return Err(TrainError::UnsupportedModel(format!(
+                    "rope_freqs has {} factors for {} frequencies",
+                    factors.len(),
+                    spec.inv_freq.len()
+                )));
+            }
+            spec.inv_freq.iter_mut().zip(factors).for_each(|(f, d)| *f /= d);
+            continue;
+        }
+        let Some(hf) = hf_name(&name, arch) else {
+            return Err(TrainError::UnsupportedModel(format!(
+                "{}: tensor {name} has no Hugging Face counterpart",
+                path.display()
+            )));
+        };
+        let t = if spec.norm_plus_one && hf.ends_with("norm.weight") {
+            (t - 1.0)?
+        } else if permutes_qk(arch) && hf.ends_with("q_proj.weight") {
+            unpermute_rows(&t, spec.heads)?
+        } else if permutes_qk(arch) && hf.ends_with("k_proj.weight") {
+            unpermute_rows(&t, spec.kv_heads)?
+        } else {
+            t
+        };
+        tensors.insert(hf, t.to_dtype(dtype)?);
+    }
+    spec.tied_embeddings = !tensors.contains_key("lm_head.weight");
+    if spec.vocab == 0 {
+        spec.vocab = tensors
+            .get("model.embed_tokens.weight")
+            .map(|t| t.dim(0))
+            .transpose()?
+            .unwrap_or(0);
+    }
+    Ok(BaseModel { spec, tensors })
+}
+
