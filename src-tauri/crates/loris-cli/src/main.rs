@@ -41,6 +41,8 @@ enum Command {
     Chat(commands::chat::ChatArgs),
     /// Decode speed at batch 1 (tokens/s), for a model or random weights of a config's shape.
     Bench(commands::bench::BenchArgs),
+    /// Training speed and memory (LoRA) for random weights of a config's shape.
+    BenchTrain(commands::bench_train::BenchTrainArgs),
     /// GPUs (through NVML), CPU, RAM and free disk; `--watch` for live samples.
     Hw(commands::hw::HwArgs),
     /// GPU memory to train (lora, qlora, full) or serve (--infer) a model, and whether it fits.
@@ -74,6 +76,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Chat(args) => commands::chat::run(args),
         Command::Serve(args) => commands::serve::run(&service, args, cli.json),
         Command::Bench(args) => commands::bench::run(args, cli.json),
+        Command::BenchTrain(args) => commands::bench_train::run(args, cli.json),
         Command::Hw(args) => commands::hw::run(args, service.data_dir().root(), cli.json),
         Command::Estimate(args) => commands::estimate::run(args, cli.json),
         Command::Train(args) => commands::train::run(&service, args, cli.json),

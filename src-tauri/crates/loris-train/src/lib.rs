@@ -12,6 +12,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod job;
 pub mod lora;
 pub mod memory;
 pub mod model;

@@ -67,6 +67,17 @@ pub fn insert(store: &Store, run: &NewRun<'_>) -> Result<()> {
     Ok(())
 }
 
+pub fn set_job(store: &Store, run_id: &str, job_id: &str) -> Result<()> {
+    store
+        .conn()
+        .execute(
+            "UPDATE train_runs SET job_id = ?2 WHERE id = ?1",
+            params![run_id, job_id],
+        )
+        .map_err(db)?;
+    Ok(())
+}
+
 pub fn record_step(store: &Store, run_id: &str, m: &StepMetrics) -> Result<()> {
     let conn = store.conn();
     conn.execute(

@@ -90,3 +90,65 @@ fn load_gguf(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
     Ok(BaseModel { spec, tensors })
 }
 
+
+/// Random weights of a config.json's shape (normal, std 0.02; norms at their neutral value),
+/// for benchmarks that need no checkpoint.
+pub fn random_base(config: &ModelConfig, device: &Device, dtype: DType, seed: u64) -> Result<BaseModel> {
+    let spec = ArchSpec::from_config(config)?;
+    device.set_seed(seed)?;
+    let mut tensors = HashMap::new();
+    let normal = |shape: (usize, usize)| -> Result<Tensor> {
+        Ok(Tensor::randn(0f32, 0.02, shape, device)?.to_dtype(dtype)?)
+    };
+    // Gemma scales by 1 + w: neutral is 0.
+    let norm = |n: usize| -> Result<Tensor> {
+        let t = if spec.norm_plus_one {
+            Tensor::zeros(n, dtype, device)?
+        } else {
+            Tensor::ones(n, dtype, device)?
+        };
+        Ok(t)
+    };
+    let (h, q, kv, inter) = (
+        spec.hidden,
+        spec.heads * spec.head_dim,
+        spec.kv_heads * spec.head_dim,
+        spec.intermediate,
+    );
+    tensors.insert("model.embed_tokens.weight".into(), normal((spec.vocab, h))?);
+    tensors.insert("model.norm.weight".into(), norm(h)?);
+    if !spec.tied_embeddings {
+        tensors.insert("lm_head.weight".into(), normal((spec.vocab, h))?);
+    }
+    for i in 0..spec.layers {
+        let p = |s: &str| format!("model.layers.{i}.{s}");
+        if spec.fused_projections {
+            tensors.insert(p("self_attn.qkv_proj.weight"), normal((q + 2 * kv, h))?);
+            tensors.insert(p("mlp.gate_up_proj.weight"), normal((2 * inter, h))?);
+        } else {
+            tensors.insert(p("self_attn.q_proj.weight"), normal((q, h))?);
+            tensors.insert(p("self_attn.k_proj.weight"), normal((kv, h))?);
+            tensors.insert(p("self_attn.v_proj.weight"), normal((kv, h))?);
+            tensors.insert(p("mlp.gate_proj.weight"), normal((inter, h))?);
+            tensors.insert(p("mlp.up_proj.weight"), normal((inter, h))?);
+        }
+        if spec.qkv_bias {
+            for (name, n) in [("q_proj", q), ("k_proj", kv), ("v_proj", kv)] {
+                tensors.insert(p(&format!("self_attn.{name}.bias")), Tensor::zeros(n, dtype, device)?);
+            }
+        }
+        if spec.qk_norm {
+            tensors.insert(p("self_attn.q_norm.weight"), norm(spec.head_dim)?);
+            tensors.insert(p("self_attn.k_norm.weight"), norm(spec.head_dim)?);
+        }
+        tensors.insert(p("self_attn.o_proj.weight"), normal((h, q))?);
+        tensors.insert(p("mlp.down_proj.weight"), normal((h, inter))?);
+        tensors.insert(p("input_layernorm.weight"), norm(h)?);
+        tensors.insert(p("post_attention_layernorm.weight"), norm(h)?);
+        if spec.sandwich_norms {
+            tensors.insert(p("pre_feedforward_layernorm.weight"), norm(h)?);
+            tensors.insert(p("post_feedforward_layernorm.weight"), norm(h)?);
+        }
+    }
+    Ok(BaseModel { spec, tensors })
+}

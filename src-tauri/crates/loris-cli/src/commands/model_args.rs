@@ -20,6 +20,10 @@ pub struct ModelArgs {
     /// Run on the quantized weights even for a small model.
     #[arg(long)]
     pub keep_quantized: bool,
+    /// A LoRA adapter folder (PEFT layout: adapter_config.json + adapter_model.safetensors),
+    /// merged into the weights as they load.
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
     /// CPU threads for the tensor kernels (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -38,6 +42,7 @@ impl ModelArgs {
         Ok(LoadOptions {
             dequantize,
             tokenizer: self.tokenizer.clone(),
+            adapter: self.adapter.clone(),
             device: device_from(self.device.as_deref())?,
             ..Default::default()
         })
