@@ -136,3 +136,28 @@ fn a_config_the_engine_cannot_build_fails_cleanly() {
     let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(error["error"]["code"].is_string(), "{error}");
 }
+
+#[test]
+fn bench_train_reports_speed_memory_and_a_falling_loss() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.json");
+    std::fs::write(&config, TINY_LLAMA).unwrap();
+    let out = loris(
+        home.path(),
+        &[
+            "--json", "bench-train", "--random-config", config.to_str().unwrap(), "--device", "cpu",
+            "--batch", "2", "--seq", "64", "--rank", "4", "--steps", "6", "--warmup-steps", "1",
+            "--lr", "1e-2",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["device"], "cpu");
+    assert!(report["tokensPerS"].as_f64().unwrap() > 0.0);
+    assert!(report["peakMemoryBytes"].as_u64().unwrap() > 0);
+    let steps = report["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6);
+    let loss = |i: usize| steps[i]["loss"].as_f64().unwrap();
+    assert!(loss(5) < loss(0), "{report}");
+    assert!(steps.iter().all(|s| s["gradNorm"].as_f64().unwrap() > 0.0));
+}

@@ -58,16 +58,13 @@ impl TrainJobs {
         )?;
         let params = json!({ "runId": run_id, "config": config });
         let stop = Arc::new(AtomicBool::new(false));
-        // Registered before the job starts, so a stop sent at once is not lost.
-        let pending = format!("pending-{run_id}");
-        self.stops
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(pending.clone(), Arc::clone(&stop));
         let this = Arc::clone(self);
         let store_for_job = Arc::clone(store);
         let run_for_job = run_id.clone();
         let stop_for_job = Arc::clone(&stop);
+        // Held across the spawn: a job that ends at once removes its switch only after it was
+        // registered under its id, so no switch outlives its job.
+        let mut stops = self.stops.lock().unwrap_or_else(|p| p.into_inner());
         let spawned = jobs.spawn(JOB_KIND, params, move |ctx| async move {
             let job_id = ctx.id().to_owned();
             let result = tokio::task::spawn_blocking(move || {
@@ -83,8 +80,6 @@ impl TrainJobs {
                 Err(join) => Err(loris_core::Error::Internal(format!("training thread: {join}"))),
             }
         });
-        let mut stops = self.stops.lock().unwrap_or_else(|p| p.into_inner());
-        stops.remove(&pending);
         let handle = match spawned {
             Ok(h) => h,
             Err(e) => {

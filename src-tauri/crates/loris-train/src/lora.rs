@@ -157,8 +157,10 @@ impl Linear {
         let inp = *dims.last().unwrap_or(&0);
         let rows = x.elem_count() / inp.max(1);
         let x2 = x.reshape((rows, inp))?;
-        let w = self.weight.get(dtype)?;
-        let mut y = x2.matmul(&w.t()?)?;
+        let mut y = match &self.weight {
+            Param::Frozen(w) => crate::ops::frozen_matmul(&x2, &w.to_dtype(dtype)?)?,
+            Param::Trainable(_) => x2.matmul(&self.weight.get(dtype)?.t()?)?,
+        };
         if let Some(bias) = &self.bias {
             y = y.broadcast_add(&bias.get(dtype)?)?;
         }

@@ -317,7 +317,16 @@ impl TrainModel {
         let block = &self.blocks[i];
         let ops = &*self.ops;
         let (b, t, _) = x.dims3()?;
+        let mut phase = crate::step::phase_timer(&self.device);
+        let profile = i == 1 && std::env::var_os("LORIS_TRAIN_PHASES_BLOCK").is_some();
+        let mut phase = move |n: &str| {
+            if profile {
+                phase(n)
+            }
+        };
+        phase("start");
         let h = ops.rms_norm(x, &self.norm_weight(&block.input_norm)?, spec.eps)?;
+        phase("norm");
         let (q, k, v) = match &block.attn.qkv {
             Qkv::Split { q, k, v } => (
                 q.forward(&h, ctx.dropout)?,
@@ -338,6 +347,7 @@ impl TrainModel {
         let heads = |x: Tensor, n: usize| -> Result<Tensor> {
             Ok(x.reshape((b, t, n, spec.head_dim))?.transpose(1, 2)?)
         };
+        phase("qkv");
         let mut q = heads(q, spec.heads)?;
         let mut k = heads(k, spec.kv_heads)?;
         let v = heads(v, spec.kv_heads)?;
@@ -356,13 +366,16 @@ impl TrainModel {
             Some(w) => ctx.window_masks.get(&w).unwrap_or(&ctx.full_mask),
             None => &ctx.full_mask,
         };
+        phase("rope");
         let a = ops.attention(&q, &k, &v, mask, spec.attn_scale, spec.attn_softcap)?;
+        phase("attention");
         let a = a.transpose(1, 2)?.reshape((b, t, spec.heads * spec.head_dim))?;
         let mut a = block.attn.o.forward(&a, ctx.dropout)?;
         if let Some(n) = &block.post_attn_norm {
             a = ops.rms_norm(&a, &self.norm_weight(n)?, spec.eps)?;
         }
         let x = (x + a)?;
+        phase("o+res");
         let h = ops.rms_norm(&x, &self.norm_weight(&block.pre_mlp_norm)?, spec.eps)?;
         let mut m = match &block.mlp {
             Mlp::Split { gate, up, down } => {
@@ -381,6 +394,7 @@ impl TrainModel {
         if let Some(n) = &block.post_mlp_norm {
             m = ops.rms_norm(&m, &self.norm_weight(n)?, spec.eps)?;
         }
+        phase("mlp");
         Ok((x + m)?)
     }
 
@@ -399,7 +413,10 @@ impl TrainModel {
         let h = self.ops.rms_norm(h, &self.norm_weight(&self.norm)?, self.spec.eps)?;
         let logits = match &self.lm_head {
             Some(l) => l.forward(&h, DropoutSeed(None))?,
-            None => h.matmul(&self.embed.get(self.dtype)?.t()?)?,
+            None => match &self.embed {
+                Param::Frozen(w) => crate::ops::frozen_matmul(&h, &w.to_dtype(self.dtype)?)?,
+                Param::Trainable(_) => h.matmul(&self.embed.get(self.dtype)?.t()?)?,
+            },
         };
         Ok(match self.spec.final_softcap {
             Some(cap) => ((logits / cap)?.tanh()? * cap)?,

@@ -90,21 +90,14 @@ impl TrainOps for ReferenceOps {
         };
         let k = repeat(k)?;
         let v = repeat(v)?;
-        let mut scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+        // Scaling the queries costs `t * d` multiplications instead of `t * t`.
+        let q = (q * scale)?.contiguous()?;
+        let mut scores = q.matmul(&k.t()?.contiguous()?)?;
         if let Some(cap) = softcap {
             scores = ((scores / cap)?.tanh()? * cap)?;
         }
-        let wide = wide(q.dtype());
-        let scores = scores
-            .to_dtype(wide)?
-            .broadcast_add(&mask.to_dtype(wide)?)?;
-        // candle's fused softmax has no backward pass: this one is built from primitives.
-        // The max is a constant for the gradient (softmax is shift-invariant).
-        let max = scores.max_keepdim(D::Minus1)?.detach();
-        let exp = scores.broadcast_sub(&max)?.exp()?;
-        let probs = exp
-            .broadcast_div(&exp.sum_keepdim(D::Minus1)?)?
-            .to_dtype(q.dtype())?;
+        let scores = scores.broadcast_add(&mask.to_dtype(scores.dtype())?)?;
+        let probs = softmax_last_dim(&scores)?;
         Ok(probs.matmul(&v.contiguous()?)?)
     }
 
@@ -128,6 +121,100 @@ impl TrainOps for ReferenceOps {
         let nll = (lse - picked)?.squeeze(1)?;
         let mask = valid.to_dtype(logits.dtype())?;
         Ok((nll * mask)?.sum_all()?)
+    }
+}
+
+/// `x @ w^T` for a weight that is not trained: the gradient flows to `x` only. candle's own
+/// matmul backward also computes the weight's gradient, a third of the backward pass's matrix
+/// work and a weight-sized buffer per use, which LoRA throws away.
+pub fn frozen_matmul(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let y = x.detach().matmul(&w.t()?)?;
+    if !x.track_op() {
+        return Ok(y);
+    }
+    Ok(x.apply_op1(Precomputed {
+        name: "loris-frozen-matmul",
+        result: y,
+        backward: Backward::FrozenMatmul(w.clone()),
+    })?)
+}
+
+/// Softmax over the last dimension with a gradient: the forward pass is candle's fused kernel
+/// (which has no backward of its own), the backward `p * (g - sum(g * p))`, computed in f32.
+pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
+    let probs = candle_nn::ops::softmax_last_dim(&x.detach())?;
+    if !x.track_op() {
+        return Ok(probs);
+    }
+    Ok(x.apply_op1(Precomputed {
+        name: "loris-softmax-last-dim",
+        result: probs,
+        backward: Backward::Softmax,
+    })?)
+}
+
+enum Backward {
+    /// `p * (g - sum(g * p))`, in f32.
+    Softmax,
+    /// `g @ w`.
+    FrozenMatmul(Tensor),
+}
+
+/// A result computed without the autograd graph (by a fused kernel, or a matmul whose weight
+/// needs no gradient), handed out as the output of a node that knows its own backward pass.
+struct Precomputed {
+    name: &'static str,
+    result: Tensor,
+    backward: Backward,
+}
+
+impl Precomputed {
+    fn copy(&self) -> candle_core::Result<candle_core::Storage> {
+        let (storage, layout) = self.result.storage_and_layout();
+        storage.try_clone(layout)
+    }
+}
+
+impl candle_core::CustomOp1 for Precomputed {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn cpu_fwd(
+        &self,
+        _storage: &candle_core::CpuStorage,
+        _layout: &candle_core::Layout,
+    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
+        match self.copy()? {
+            candle_core::Storage::Cpu(s) => Ok((s, self.result.shape().clone())),
+            _ => candle_core::bail!("{}: the input and its result are on different devices", self.name),
+        }
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        _storage: &candle_core::CudaStorage,
+        _layout: &candle_core::Layout,
+    ) -> candle_core::Result<(candle_core::CudaStorage, candle_core::Shape)> {
+        match self.copy()? {
+            candle_core::Storage::Cuda(s) => Ok((s, self.result.shape().clone())),
+            _ => candle_core::bail!("{}: the input and its result are on different devices", self.name),
+        }
+    }
+
+    fn bwd(&self, arg: &Tensor, res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        match &self.backward {
+            Backward::Softmax => {
+                let wide = wide(arg.dtype());
+                let p = res.to_dtype(wide)?;
+                let g = grad.to_dtype(wide)?;
+                let dot = (&g * &p)?.sum_keepdim(D::Minus1)?;
+                let dx = (p * g.broadcast_sub(&dot)?)?;
+                Ok(Some(dx.to_dtype(arg.dtype())?))
+            }
+            Backward::FrozenMatmul(w) => Ok(Some(grad.matmul(w)?)),
+        }
     }
 }
 

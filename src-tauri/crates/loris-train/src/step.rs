@@ -15,6 +15,21 @@ use crate::error::Result;
 use crate::lora::DropoutSeed;
 use crate::model::TrainModel;
 
+/// With `LORIS_TRAIN_PHASES=1`, each micro-batch prints where its time went (the device is
+/// synchronized at each phase boundary, which itself costs a little).
+pub(crate) fn phase_timer(device: &candle_core::Device) -> impl FnMut(&str) {
+    let on = std::env::var_os("LORIS_TRAIN_PHASES").is_some();
+    let device = device.clone();
+    let mut last = std::time::Instant::now();
+    move |name: &str| {
+        if on {
+            let _ = device.synchronize();
+            eprintln!("  phase {name:<10} {:>8.1} ms", last.elapsed().as_secs_f64() * 1e3);
+            last = std::time::Instant::now();
+        }
+    }
+}
+
 /// Rows of logits materialized at once: `ROW_BUDGET / vocab`.
 const LOGIT_ELEMENTS_PER_CHUNK: usize = 1 << 26;
 
@@ -60,7 +75,9 @@ pub fn loss_and_grads(
     normalizer: f64,
     grads: &mut Grads,
 ) -> Result<MicroResult> {
+    let mut phase = phase_timer(&model.device);
     let ctx = batch.context(&model.spec, model.dtype, dropout)?;
+    phase("context");
     let blocks = model.blocks();
     let mut inputs: Vec<Tensor> = Vec::new();
     let embedded = model.embed(batch)?;
@@ -73,6 +90,7 @@ pub fn loss_and_grads(
             x = model.block(i, &x, &ctx)?;
         }
     }
+    phase("forward");
     let (b, t, hidden) = x.dims3()?;
     let rows = b * t;
     let flat = x.reshape((rows, hidden))?.detach();
@@ -95,6 +113,7 @@ pub fn loss_and_grads(
         start += len;
     }
     let mut upstream = Tensor::cat(&hidden_grads, 0)?.reshape((b, t, hidden))?;
+    phase("head+loss");
     if checkpointing {
         for i in (0..blocks).rev() {
             let input = Var::from_tensor(&inputs[i])?;
@@ -115,6 +134,7 @@ pub fn loss_and_grads(
         let store = (x * &upstream)?.sum_all()?.backward()?;
         grads.collect(&store, vars)?;
     }
+    phase("backward");
     Ok(MicroResult { loss_sum })
 }
 

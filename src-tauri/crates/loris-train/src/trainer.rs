@@ -170,9 +170,7 @@ impl Trainer {
         let started = Instant::now();
         let first_step = self.step;
         while self.step < total {
-            let t0 = Instant::now();
             let metrics = self.train_step(total, started, first_step)?;
-            let _ = t0;
             let mut control = observer(&TrainEvent::Step(metrics));
             let step = self.step;
             if control == Control::Continue
@@ -231,6 +229,7 @@ impl Trainer {
         if !loss.is_finite() {
             return Err(TrainError::Diverged { step: self.step + 1, what: "the loss" });
         }
+        let t_opt = Instant::now();
         let grad_norm = clip_grad_norm(&mut grads, self.config.max_grad_norm)?;
         if !grad_norm.is_finite() {
             return Err(TrainError::Diverged { step: self.step + 1, what: "the gradient norm" });
@@ -244,6 +243,10 @@ impl Trainer {
         );
         self.optim.step(&self.vars, &grads, lr)?;
         drop(grads);
+        if std::env::var_os("LORIS_TRAIN_PHASES").is_some() {
+            let _ = self.model.device.synchronize();
+            eprintln!("  phase {:<10} {:>8.1} ms", "optimizer", t_opt.elapsed().as_secs_f64() * 1e3);
+        }
         self.step += 1;
         self.losses.push(loss);
         let step_s = t0.elapsed().as_secs_f64();

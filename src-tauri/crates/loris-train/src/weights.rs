@@ -95,10 +95,27 @@ fn load_gguf(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
 /// for benchmarks that need no checkpoint.
 pub fn random_base(config: &ModelConfig, device: &Device, dtype: DType, seed: u64) -> Result<BaseModel> {
     let spec = ArchSpec::from_config(config)?;
-    device.set_seed(seed)?;
+    // The CPU backend cannot be seeded: draw there from our own generator.
+    let mut host_rng = crate::rng::SplitMix64::new(seed);
+    if !device.is_cpu() {
+        device.set_seed(seed)?;
+    }
     let mut tensors = HashMap::new();
-    let normal = |shape: (usize, usize)| -> Result<Tensor> {
-        Ok(Tensor::randn(0f32, 0.02, shape, device)?.to_dtype(dtype)?)
+    let mut normal = |shape: (usize, usize)| -> Result<Tensor> {
+        let t = if device.is_cpu() {
+            let values: Vec<f32> = (0..shape.0 * shape.1)
+                .map(|_| {
+                    // Box-Muller.
+                    let u1 = host_rng.next_f32().max(1e-7);
+                    let u2 = host_rng.next_f32();
+                    0.02 * (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+                })
+                .collect();
+            Tensor::from_vec(values, shape, device)?
+        } else {
+            Tensor::randn(0f32, 0.02, shape, device)?
+        };
+        Ok(t.to_dtype(dtype)?)
     };
     // Gemma scales by 1 + w: neutral is 0.
     let norm = |n: usize| -> Result<Tensor> {

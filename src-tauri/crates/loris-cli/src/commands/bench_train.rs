@@ -4,7 +4,8 @@
 //!
 //! Method: the model is built from the config with random weights (std 0.02) in the device's
 //! training type (bf16 on a GPU, f32 on the CPU); LoRA pairs on the chosen modules; every
-//! sequence is `--seq` random token ids (seeded) trained on every position, `--batch`
+//! sequence repeats one seeded stretch of 256 distinct ids from the first 4096 (each id
+//! determines the next: something to learn), and every position is trained; `--batch`
 //! sequences per step, no accumulation. `--steps` optimizer steps run; the first
 //! `--warmup-steps` are reported but left out of the summary (kernel loading, allocator
 //! growth). Tokens/s counts every position of the batch; memory is the device's memory in use
@@ -25,6 +26,11 @@ use serde::Serialize;
 
 use super::model_args::device_from;
 use crate::output::print_json;
+
+/// Token ids the benchmark data is drawn from.
+const DATA_VOCAB: usize = 4096;
+/// Length of the stretch each sequence repeats.
+const PERIOD: usize = 256;
 
 #[derive(Args)]
 pub struct BenchTrainArgs {
@@ -87,9 +93,15 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
     let lora = LoraConfig { rank: args.rank, alpha: args.alpha, ..LoraConfig::default() };
     let model = TrainModel::new(base, &Method::Lora(lora.clone()), 7, Arc::new(ReferenceOps), dtype)?;
     let mut rng = SplitMix64::new(11);
+    // Something learnable, so that the loss shows training works: one seeded stretch of
+    // `PERIOD` distinct ids from the first `DATA_VOCAB`, repeated to fill every sequence, so
+    // each id determines the next.
+    let mut pool: Vec<u32> = (0..DATA_VOCAB.min(vocab) as u32).collect();
+    rng.shuffle(&mut pool);
+    let stretch: Vec<u32> = pool.into_iter().take(PERIOD).collect();
     let data: Vec<PackedSequence> = (0..args.batch * args.steps)
-        .map(|_| {
-            let ids: Vec<u32> = (0..args.seq).map(|_| (rng.next_u64() % vocab as u64) as u32).collect();
+        .map(|k| {
+            let ids: Vec<u32> = (0..args.seq).map(|i| stretch[(i + k) % stretch.len()]).collect();
             let mut labels: Vec<i64> = ids[1..].iter().map(|t| i64::from(*t)).collect();
             labels.push(-100);
             PackedSequence {
