@@ -69,6 +69,12 @@ pub fn builder<R: tauri::Runtime>() -> Builder<R> {
             commands::chat::chat_search,
             commands::chat::chat_export,
             commands::chat::chat_import,
+            commands::train::train_start,
+            commands::train::train_stop,
+            commands::train::train_cancel,
+            commands::train::train_runs,
+            commands::train::train_metrics,
+            commands::train::train_preview,
         ])
         .events(collect_events![
             AppEventMessage,

@@ -159,7 +159,41 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
             json!({ "accessToken": "", "threadId": "t", "format": "json" }),
         ),
         ("chat_import", json!({ "accessToken": "", "json": "{}" })),
+        (
+            "train_start",
+            json!({ "accessToken": "", "request": train_request() }),
+        ),
+        ("train_stop", json!({ "accessToken": "", "jobId": "j" })),
+        ("train_cancel", json!({ "accessToken": "", "jobId": "j" })),
+        ("train_runs", json!({ "accessToken": "" })),
+        ("train_metrics", json!({ "accessToken": "", "runId": "r" })),
+        (
+            "train_preview",
+            json!({ "accessToken": "", "model": "/m", "dataset": "/d.jsonl", "rows": 3,
+                "settings": { "settings": train_settings(), "dataset": {}, "tokenizerPath": null } }),
+        ),
     ]
+}
+
+/// A training form that deserializes, so the refusal is the guard's and not serde's.
+fn train_settings() -> Value {
+    json!({
+        "method": "lora",
+        "lora": { "rank": 16, "alpha": 16.0, "dropout": 0.0, "rslora": false, "targets": ["q_proj"] },
+        "learningRate": 2e-4, "schedule": "linear", "warmupSteps": 5, "weightDecay": 0.01,
+        "maxGradNorm": 1.0, "batchSize": 2, "gradAccum": 4, "seqLen": 2048, "epochs": 1.0,
+        "maxSteps": null, "seed": 3407, "evalEvery": null, "evalFraction": 0.0,
+        "checkpointEvery": null, "gradientCheckpointing": true, "packing": true,
+        "responsesOnly": true
+    })
+}
+
+fn train_request() -> Value {
+    json!({
+        "modelPath": "/m", "datasetPath": "/d.jsonl", "outputDir": null, "tokenizerPath": null,
+        "resumeFrom": null, "settings": train_settings(),
+        "dataset": { "format": null, "mapping": {}, "maxRows": null }
+    })
 }
 
 fn invoke(
@@ -220,6 +254,7 @@ fn commands_without_a_session_are_refused() {
         models,
         lan_api,
         chat,
+        train: Arc::default(),
     });
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

@@ -22,6 +22,9 @@ pub fn run() -> anyhow::Result<()> {
     let data_dir = loris_core::DataDir::from_env()?;
     let log_guard = loris_core::logging::init(&data_dir.log_dir(), cfg!(debug_assertions))?;
     let service = Arc::new(loris_core::Service::open(data_dir)?);
+    // Opening the service marked unfinished jobs interrupted; their training runs follow.
+    commands::train::recover(service.store());
+    let train = Arc::new(loris_train::job::TrainJobs::default());
     let (secrets, backend) = loris_auth::open_secrets(service.data_dir().root());
     let auth = Arc::new(loris_auth::Auth::new(
         Arc::clone(service.store()),
@@ -56,6 +59,7 @@ pub fn run() -> anyhow::Result<()> {
                 models: Arc::clone(&models),
                 lan_api: Arc::clone(&lan_api),
                 chat: Arc::clone(&chat),
+                train: Arc::clone(&train),
             });
             let _ = chat_app.set(app.handle().clone());
             events::bridge(app.handle().clone(), Arc::clone(&service));

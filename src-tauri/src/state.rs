@@ -19,6 +19,8 @@ pub struct AppState {
     pub lan_api: Arc<LanApi>,
     /// Chat threads and the replies being written.
     pub chat: Arc<Chat>,
+    /// The stop-and-save switches of running training jobs.
+    pub train: Arc<loris_train::job::TrainJobs>,
 }
 
 impl AppState {

@@ -146,6 +146,21 @@ export const commands = {
 	 *  changes nothing.
 	 */
 	chatImport: (accessToken: string, json: string) => typedError<Thread, ApiError>(__TAURI_INVOKE("chat_import", { accessToken, json })),
+	/**  Starts a run as a job; progress arrives as `job.progress` events with the run's id. */
+	trainStart: (accessToken: string, request: TrainStartRequest) => typedError<TrainStarted, ApiError>(__TAURI_INVOKE("train_start", { accessToken, request })),
+	/**
+	 *  Asks a running job to stop after its step, writing a checkpoint and the adapter. `false`
+	 *  when no such training job is running.
+	 */
+	trainStop: (accessToken: string, jobId: string) => typedError<boolean, ApiError>(__TAURI_INVOKE("train_stop", { accessToken, jobId })),
+	/**  Ends a running job after its step, writing nothing more. */
+	trainCancel: (accessToken: string, jobId: string) => typedError<null, ApiError>(__TAURI_INVOKE("train_cancel", { accessToken, jobId })),
+	/**  Every run, newest first. */
+	trainRuns: (accessToken: string) => typedError<TrainRun[], ApiError>(__TAURI_INVOKE("train_runs", { accessToken })),
+	/**  A run's stored curve: its training steps, then its evaluations. */
+	trainMetrics: (accessToken: string, runId: string) => typedError<TrainMetric[], ApiError>(__TAURI_INVOKE("train_metrics", { accessToken, runId })),
+	/**  The first rows of a dataset as training sees them, each token marked trained or not. */
+	trainPreview: (accessToken: string, model: string, dataset: string, settings: TrainPreviewSettings, rows: number) => typedError<TrainPreviewRow[], ApiError>(__TAURI_INVOKE("train_preview", { accessToken, model, dataset, settings, rows })),
 };
 
 /** Events */
@@ -558,6 +573,8 @@ export type LocalModelSource = "starter" |
 /**  A models folder added in Settings. */
 "folder" | "hf_cache";
 
+export type LrSchedule = "constant" | "linear" | "cosine";
+
 /**  Byte counts are exported to TypeScript as `number`: exact up to 8 PiB. */
 export type MemoryInfo = {
 	totalBytes: number,
@@ -826,6 +843,151 @@ export type TokenUsage = {
 	completionTokens: number,
 	/**  Prompt tokens reused from the engine's cache. */
 	cachedTokens: number,
+};
+
+/**  Column names for files that do not use the defaults; empty means the default. */
+export type TrainColumnMapping = {
+	messages?: string | null,
+	conversations?: string | null,
+	instruction?: string | null,
+	input?: string | null,
+	output?: string | null,
+	text?: string | null,
+	system?: string | null,
+};
+
+export type TrainDatasetFormat = "messages" | "sharegpt" | "alpaca" | "text";
+
+/**  How the dataset's rows are read: a format (detected when `null`), column names, a row cap. */
+export type TrainDatasetSettings = {
+	format?: TrainDatasetFormat | null,
+	mapping?: TrainColumnMapping,
+	maxRows?: number | null,
+};
+
+/**  The adapter's shape, for LoRA runs. */
+export type TrainLoraSettings = {
+	rank: number,
+	alpha: number,
+	dropout: number,
+	rslora: boolean,
+	/**  Hugging Face module names (`q_proj`, `down_proj`, ...). */
+	targets: string[],
+};
+
+export type TrainMethod = "lora" | "full";
+
+/**  One point of a stored curve: a training step (`kind: "train"`) or an evaluation (`"eval"`). */
+export type TrainMetric = {
+	step: number,
+	kind: string,
+	loss: number,
+	learningRate: number | null,
+	gradNorm: number | null,
+	tokensPerS: number | null,
+	elapsedS: number | null,
+	memoryBytes: number | null,
+};
+
+export type TrainPreviewRow = {
+	/**  1-based row number in the file. */
+	row: number,
+	/**  1-based line, for JSONL and CSV. */
+	line: number | null,
+	tokens: TrainPreviewToken[],
+	skipped: TrainPreviewSkip | null,
+};
+
+/**  What a preview needs besides the two paths. */
+export type TrainPreviewSettings = {
+	settings: TrainSettings,
+	dataset: TrainDatasetSettings,
+	tokenizerPath: string | null,
+};
+
+/**  Why `prepare` would leave a row out: a stable code and a sentence. */
+export type TrainPreviewSkip = {
+	/**  `too_long`, `empty_text`, `no_assistant_turn` or `nothing_trained`. */
+	code: string,
+	message: string,
+};
+
+export type TrainPreviewToken = {
+	id: number,
+	/**  The token decoded on its own (special tokens spelled out). */
+	text: string,
+	/**  Whether the model is trained to predict this token. */
+	trained: boolean,
+};
+
+/**  One run of the history. */
+export type TrainRun = {
+	id: string,
+	jobId: string | null,
+	model: string,
+	dataset: string,
+	output: string,
+	/**  The `TrainConfig` the run was started with, as stored. */
+	config: JsonValue,
+	/**  `running`, `completed`, `stopped`, `cancelled`, `failed` or `interrupted`. */
+	state: string,
+	totalSteps: number | null,
+	lastStep: number,
+	lastCheckpoint: string | null,
+	/**  The adapter folder (LoRA) or the weights file (full fine-tuning). */
+	adapter: string | null,
+	error: string | null,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**
+ *  A run's settings, field for field `loris_train::TrainConfig`. Decimal fields are typed as
+ *  plain numbers: the webview always sends one, and serde refuses `null` for them.
+ */
+export type TrainSettings = {
+	method: TrainMethod,
+	lora: TrainLoraSettings,
+	learningRate: number,
+	schedule: LrSchedule,
+	warmupSteps: number,
+	weightDecay: number,
+	/**  `null`: no gradient clipping. */
+	maxGradNorm: number | null,
+	batchSize: number,
+	gradAccum: number,
+	seqLen: number,
+	epochs: number,
+	/**  Overrides `epochs` when set. */
+	maxSteps: number | null,
+	seed: number,
+	evalEvery: number | null,
+	evalFraction: number,
+	checkpointEvery: number | null,
+	gradientCheckpointing: boolean,
+	packing: boolean,
+	responsesOnly: boolean,
+};
+
+/**  Everything the Start button sends. */
+export type TrainStartRequest = {
+	/**  A Hugging Face model folder or a GGUF file. */
+	modelPath: string,
+	/**  A JSONL, JSON, CSV or Parquet file. */
+	datasetPath: string,
+	/**  Where checkpoints and the adapter go; empty: `<data dir>/training/<timestamp>`. */
+	outputDir: string | null,
+	/**  A tokenizer.json for a GGUF whose own vocabulary should not be used. */
+	tokenizerPath: string | null,
+	/**  A checkpoint folder to continue from. */
+	resumeFrom: string | null,
+	settings: TrainSettings,
+	dataset: TrainDatasetSettings,
+};
+
+export type TrainStarted = {
+	runId: string,
+	jobId: string,
 };
 
 export type TrainingAssessment = {

@@ -10,3 +10,4 @@ pub mod jobs;
 pub mod local_models;
 pub mod models;
 pub mod server;
+pub mod train;

@@ -11,8 +11,13 @@ function headline(code: string): string {
       return "Couldn't reach the Loris Studio backend";
     case AUTH_ERROR_CODES.unauthenticated:
       return "Your session has ended: sign in again";
+    case "train_invalid_config":
+      return "Check the training settings";
+    case "train_unsupported_model":
+      return "This model can't be trained yet";
     default:
-      return "Something went wrong";
+      // Every dataset error (`dataset_bad_json`, `dataset_missing_field`, ...) is about the file.
+      return code.startsWith("dataset_") ? "The dataset can't be read as it is" : "Something went wrong";
   }
 }
 

@@ -32,6 +32,12 @@ import type {
   TrainingEstimateRequest,
   Thread,
   ThreadSettings,
+  TrainMetric,
+  TrainPreviewRow,
+  TrainPreviewSettings,
+  TrainRun,
+  TrainStarted,
+  TrainStartRequest,
 } from "./types";
 import { AUTH_ERROR_CODES, BackendError, toBackendError } from "./backend-error";
 import {
@@ -490,4 +496,55 @@ export async function onChatEvent(handler: (event: ChatEventPayload) => void): P
   } catch (error) {
     throw toBackendError(error);
   }
+}
+
+// --- Training: runs as jobs, their history, and the dataset's tokens. ---
+
+/** Codes of training errors the UI words itself (the Rust side's `TrainError::code`). */
+export const TRAIN_ERROR_CODES = {
+  invalidConfig: "train_invalid_config",
+  unsupportedModel: "train_unsupported_model",
+  diverged: "train_diverged",
+  badCheckpoint: "train_bad_checkpoint",
+} as const;
+
+function demoTrainRefused<T>(): Promise<T> {
+  return Promise.reject(new BackendError("unsupported", "Training needs the Loris Studio desktop app."));
+}
+
+/** Starts a run as a job; its steps arrive as `job.progress` events through `onAppEvent`. */
+export function trainStart(request: TrainStartRequest): Promise<TrainStarted> {
+  return isTauri() ? guarded((token) => commands.trainStart(token, request)) : demoTrainRefused();
+}
+
+/** Asks a run to stop after its step, saving a checkpoint and the adapter. False when not running. */
+export function trainStop(jobId: string): Promise<boolean> {
+  return isTauri() ? guarded((token) => commands.trainStop(token, jobId)) : demo(false);
+}
+
+/** Ends a run after its step, writing nothing more. */
+export function trainCancel(jobId: string): Promise<null> {
+  return isTauri() ? guarded((token) => commands.trainCancel(token, jobId)) : demo(null);
+}
+
+/** Every run, newest first. */
+export function trainRuns(): Promise<TrainRun[]> {
+  return isTauri() ? guarded((token) => commands.trainRuns(token)) : demo([]);
+}
+
+/** A run's stored curve: training steps, then evaluations. */
+export function trainMetrics(runId: string): Promise<TrainMetric[]> {
+  return isTauri() ? guarded((token) => commands.trainMetrics(token, runId)) : demo([]);
+}
+
+/** The first `rows` rows of a dataset as training tokenizes them, each token marked trained or not. */
+export function trainPreview(
+  model: string,
+  dataset: string,
+  settings: TrainPreviewSettings,
+  rows: number,
+): Promise<TrainPreviewRow[]> {
+  return isTauri()
+    ? guarded((token) => commands.trainPreview(token, model, dataset, settings, rows))
+    : demoTrainRefused();
 }

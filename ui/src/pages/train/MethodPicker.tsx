@@ -3,7 +3,7 @@ import type { TrainingMethod } from "../../lib/types";
 
 const METHODS: ReadonlyArray<{ value: TrainingMethod; label: string; detail: string }> = [
   { value: "lora", label: "LoRA", detail: "Small adapter on a 16-bit model. The usual choice." },
-  { value: "qlora", label: "QLoRA", detail: "Adapter on a 4-bit model. Least GPU memory." },
+  { value: "qlora", label: "QLoRA", detail: "Adapter on a 4-bit model. Least GPU memory; estimate only for now." },
   { value: "full", label: "Full", detail: "Updates every weight. Needs the most memory." },
 ];
 

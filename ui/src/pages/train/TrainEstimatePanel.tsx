@@ -6,10 +6,10 @@ import type { EstimateState } from "../../components/useEstimate";
 import { EmptyState } from "../../components/ui/EmptyState";
 import { formatBytes } from "../../lib/format";
 import type { Suggestion, TrainingAssessment } from "../../lib/types";
-import { useTrainSettingsStore, type TrainSettings } from "./train-settings";
+import { useTrainSettingsStore, type TrainFormState } from "./train-settings";
 
 /** The settings change a suggestion stands for, when the form can make it in one click. */
-function suggestionChange(suggestion: Suggestion): Partial<TrainSettings> | null {
+function suggestionChange(suggestion: Suggestion): Partial<TrainFormState> | null {
   switch (suggestion.kind) {
     case "use_qlora":
       return { method: "qlora" };

@@ -6,11 +6,20 @@ import type { TrainingAssessment, TrainingEstimateRequest } from "../../lib/type
 import { resetHardwareForTests } from "../../stores/hardware";
 import { DEFAULT_TRAIN_SETTINGS, estimateRequest, positiveInteger, useTrainSettingsStore } from "./train-settings";
 import { TrainPage } from "./TrainPage";
+import { resetTrainRunForTests } from "./train-run";
 
 vi.mock("../../lib/backend", () => ({
   backendMode: vi.fn(() => "tauri"),
   estimateTraining: vi.fn(),
   hardwareReport: vi.fn(),
+  modelsLocal: vi.fn(() => Promise.resolve([])),
+  onAppEvent: vi.fn(() => Promise.resolve(() => undefined)),
+  trainRuns: vi.fn(() => Promise.resolve([])),
+  trainMetrics: vi.fn(),
+  trainStart: vi.fn(),
+  trainStop: vi.fn(),
+  trainCancel: vi.fn(),
+  trainPreview: vi.fn(),
 }));
 
 const GiB = 1024 ** 3;
@@ -65,6 +74,7 @@ beforeEach(() => {
   vi.clearAllMocks();
   resetHardwareForTests();
   useTrainSettingsStore.setState(DEFAULT_TRAIN_SETTINGS);
+  resetTrainRunForTests();
   vi.mocked(backend.hardwareReport).mockReturnValue(new Promise(() => undefined));
   vi.mocked(backend.estimateTraining).mockImplementation((request) => Promise.resolve(assessment(request)));
 });
@@ -142,9 +152,14 @@ describe("Train page memory estimate", () => {
     expect(screen.getByTestId("train-fit")).toHaveAttribute("data-fit", "error");
   });
 
-  it("keeps the start button disabled", () => {
+  it("does not start a QLoRA run, which is estimated only", async () => {
     render(<TrainPage />);
-    expect(screen.getByRole("button", { name: "Start training" })).toBeDisabled();
+    fireEvent.change(screen.getByTestId("train-model"), { target: { value: "/models/llama" } });
+    fireEvent.change(screen.getByTestId("train-dataset"), { target: { value: "/data/chat.jsonl" } });
+    fireEvent.click(screen.getByTestId("method-qlora"));
+    fireEvent.click(screen.getByRole("button", { name: "Start training" }));
+    expect(await screen.findByTestId("train-method-error")).toHaveTextContent("estimated only");
+    expect(backend.trainStart).not.toHaveBeenCalled();
   });
 });
 
