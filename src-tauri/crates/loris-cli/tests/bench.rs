@@ -145,12 +145,31 @@ fn bench_train_reports_speed_memory_and_a_falling_loss() {
     let out = loris(
         home.path(),
         &[
-            "--json", "bench-train", "--random-config", config.to_str().unwrap(), "--device", "cpu",
-            "--batch", "2", "--seq", "64", "--rank", "4", "--steps", "6", "--warmup-steps", "1",
-            "--lr", "1e-2",
+            "--json",
+            "bench-train",
+            "--random-config",
+            config.to_str().unwrap(),
+            "--device",
+            "cpu",
+            "--batch",
+            "2",
+            "--seq",
+            "64",
+            "--rank",
+            "4",
+            "--steps",
+            "6",
+            "--warmup-steps",
+            "1",
+            "--lr",
+            "1e-2",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["device"], "cpu");
     assert!(report["tokensPerS"].as_f64().unwrap() > 0.0);

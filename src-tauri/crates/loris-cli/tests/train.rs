@@ -39,7 +39,8 @@ fn json_lines(stdout: &[u8]) -> Vec<Value> {
 
 fn setup() -> Option<(tempfile::TempDir, String, String)> {
     let root = tempfile::tempdir().unwrap();
-    let model = match write_tiny_model(&TinyModelSpec::new(Arch::Llama), root.path().join("model")) {
+    let model = match write_tiny_model(&TinyModelSpec::new(Arch::Llama), root.path().join("model"))
+    {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("SKIPPED: {e}");
@@ -56,12 +57,28 @@ fn setup() -> Option<(tempfile::TempDir, String, String)> {
 
 #[test]
 fn preview_shows_the_trained_tokens() {
-    let Some((root, model, data)) = setup() else { return };
+    let Some((root, model, data)) = setup() else {
+        return;
+    };
     let out = loris(
         root.path(),
-        &["--json", "train", "--preview", "--preview-rows", "2", "--model", &model, "--dataset", &data],
+        &[
+            "--json",
+            "train",
+            "--preview",
+            "--preview-rows",
+            "2",
+            "--model",
+            &model,
+            "--dataset",
+            &data,
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2);
@@ -77,23 +94,44 @@ fn preview_shows_the_trained_tokens() {
 
 #[test]
 fn malformed_datasets_fail_with_a_code_naming_the_line() {
-    let Some((root, model, _)) = setup() else { return };
+    let Some((root, model, _)) = setup() else {
+        return;
+    };
     let bad = root.path().join("bad.jsonl");
     std::fs::write(&bad, format!("{}\n{{not json\n", chats(1))).unwrap();
     let out = loris(
         root.path(),
-        &["--json", "train", "--model", &model, "--dataset", bad.to_str().unwrap(), "--max-steps", "1"],
+        &[
+            "--json",
+            "train",
+            "--model",
+            &model,
+            "--dataset",
+            bad.to_str().unwrap(),
+            "--max-steps",
+            "1",
+        ],
     );
     assert!(!out.status.success());
     let err: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(err["error"]["code"], "dataset_bad_json", "{err}");
-    assert!(err["error"]["message"].as_str().unwrap().contains("line 2"), "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("line 2"),
+        "{err}"
+    );
 
     let empty = root.path().join("empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     let out = loris(
         root.path(),
-        &["--json", "train", "--model", &model, "--dataset", empty.to_str().unwrap()],
+        &[
+            "--json",
+            "train",
+            "--model",
+            &model,
+            "--dataset",
+            empty.to_str().unwrap(),
+        ],
     );
     let err: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(err["error"]["code"], "dataset_empty", "{err}");
@@ -101,9 +139,32 @@ fn malformed_datasets_fail_with_a_code_naming_the_line() {
 
 fn train_args<'a>(model: &'a str, data: &'a str, output: &'a str) -> Vec<&'a str> {
     vec![
-        "--json", "train", "--model", model, "--dataset", data, "--output", output,
-        "--max-steps", "8", "--checkpoint-every", "2", "--batch", "1", "--grad-accum", "2",
-        "--seq", "64", "--lr", "5e-3", "--rank", "4", "--alpha", "8", "--dropout", "0.1",
+        "--json",
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        data,
+        "--output",
+        output,
+        "--max-steps",
+        "8",
+        "--checkpoint-every",
+        "2",
+        "--batch",
+        "1",
+        "--grad-accum",
+        "2",
+        "--seq",
+        "64",
+        "--lr",
+        "5e-3",
+        "--rank",
+        "4",
+        "--alpha",
+        "8",
+        "--dropout",
+        "0.1",
     ]
 }
 
@@ -117,10 +178,19 @@ fn losses(lines: &[Value]) -> Vec<(u64, f64)> {
 
 #[test]
 fn a_killed_run_resumes_on_the_same_loss_curve() {
-    let Some((root, model, data)) = setup() else { return };
+    let Some((root, model, data)) = setup() else {
+        return;
+    };
     let straight = root.path().join("straight");
-    let out = loris(root.path(), &train_args(&model, &data, straight.to_str().unwrap()));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loris(
+        root.path(),
+        &train_args(&model, &data, straight.to_str().unwrap()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reference = losses(&json_lines(&out.stdout));
     assert_eq!(reference.len(), 8);
     assert!(straight.join("adapter/adapter_model.safetensors").is_file());
@@ -145,16 +215,29 @@ fn a_killed_run_resumes_on_the_same_loss_curve() {
     }
     child.wait().unwrap();
     assert!(crashed.join("checkpoint-2/trainer_state.json").is_file());
-    assert!(!crashed.join("adapter").exists(), "the killed run wrote no adapter");
+    assert!(
+        !crashed.join("adapter").exists(),
+        "the killed run wrote no adapter"
+    );
 
     let resume = crashed.join("checkpoint-2");
     let mut args = train_args(&model, &data, crashed.to_str().unwrap());
     args.extend(["--resume", resume.to_str().unwrap()]);
     let out = loris(root.path(), &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let resumed = losses(&json_lines(&out.stdout));
-    assert_eq!(resumed.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        resumed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6, 7, 8]
+    );
     for ((step, a), (_, b)) in resumed.iter().zip(&reference[2..]) {
-        assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "step {step}: {a} vs {b}");
+        assert!(
+            (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+            "step {step}: {a} vs {b}"
+        );
     }
 }

@@ -19,14 +19,29 @@ fn loris(home: &Path, args: &[&str]) -> Output {
 
 fn reply(home: &Path, model: &str, adapter: Option<&str>, prompt: &str) -> String {
     let mut args = vec![
-        "generate", "--model", model, "--dequantize", "--chat", "--temperature", "0",
-        "--max-tokens", "40", "--device", "cpu", "--prompt", prompt,
+        "generate",
+        "--model",
+        model,
+        "--dequantize",
+        "--chat",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "40",
+        "--device",
+        "cpu",
+        "--prompt",
+        prompt,
     ];
     if let Some(a) = adapter {
         args.extend(["--adapter", a]);
     }
     let out = loris(home, &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -45,13 +60,38 @@ fn lora_on_smollm2_changes_its_answers() {
     let out = loris(
         home.path(),
         &[
-            "--json", "train", "--model", model, "--dataset", data, "--output",
-            output.to_str().unwrap(), "--max-steps", "30", "--batch", "1", "--grad-accum", "1",
-            "--seq", "256", "--lr", "1e-3", "--warmup", "3", "--rank", "16", "--alpha", "32",
+            "--json",
+            "train",
+            "--model",
+            model,
+            "--dataset",
+            data,
+            "--output",
+            output.to_str().unwrap(),
+            "--max-steps",
+            "30",
+            "--batch",
+            "1",
+            "--grad-accum",
+            "1",
+            "--seq",
+            "256",
+            "--lr",
+            "1e-3",
+            "--warmup",
+            "3",
+            "--rank",
+            "16",
+            "--alpha",
+            "32",
             "--no-gradient-checkpointing",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let steps: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -59,13 +99,19 @@ fn lora_on_smollm2_changes_its_answers() {
         .collect();
     assert_eq!(steps.len(), 30);
     let loss: Vec<f64> = steps.iter().map(|s| s["loss"].as_f64().unwrap()).collect();
-    let grad: Vec<f64> = steps.iter().map(|s| s["grad_norm"].as_f64().unwrap()).collect();
+    let grad: Vec<f64> = steps
+        .iter()
+        .map(|s| s["grad_norm"].as_f64().unwrap())
+        .collect();
     eprintln!("loss: {loss:.3?}");
     eprintln!("grad norm: {grad:.3?}");
     assert!(grad.iter().all(|g| *g > 0.0 && g.is_finite()));
     let first: f64 = loss[..5].iter().sum::<f64>() / 5.0;
     let last: f64 = loss[25..].iter().sum::<f64>() / 5.0;
-    assert!(last < 0.8 * first, "loss did not fall: {first:.3} -> {last:.3}");
+    assert!(
+        last < 0.8 * first,
+        "loss did not fall: {first:.3} -> {last:.3}"
+    );
 
     let adapter = output.join("adapter");
     let prompt = "Hi, I forgot my password. Can you reset it for me?";

@@ -81,7 +81,10 @@ impl LoraAdapter {
                 .ok_or_else(|| invalid(format!("{b_name} is missing")))?;
             let a = a.to_dtype(DType::F32)?;
             let b = b.to_dtype(DType::F32)?;
-            let delta = (b.matmul(&a).map_err(|e| invalid(format!("{module}: {e}")))? * scale)?;
+            let delta = (b
+                .matmul(&a)
+                .map_err(|e| invalid(format!("{module}: {e}")))?
+                * scale)?;
             deltas.insert(format!("{module}.weight"), delta);
         }
         if deltas.is_empty() {
@@ -116,7 +119,12 @@ impl LoraAdapter {
     }
 
     /// The updates under llama.cpp names, in the GGUF's row order.
-    pub fn for_gguf(&self, arch: Architecture, heads: usize, kv_heads: usize) -> Result<GgufDeltas> {
+    pub fn for_gguf(
+        &self,
+        arch: Architecture,
+        heads: usize,
+        kv_heads: usize,
+    ) -> Result<GgufDeltas> {
         let mut by_hf: HashMap<&str, &Tensor> =
             self.deltas.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let mut out = HashMap::new();
@@ -124,17 +132,34 @@ impl LoraAdapter {
         let layers = self
             .deltas
             .keys()
-            .filter_map(|k| k.strip_prefix("model.layers.")?.split('.').next()?.parse::<usize>().ok())
+            .filter_map(|k| {
+                k.strip_prefix("model.layers.")?
+                    .split('.')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
             .max()
             .map_or(0, |m| m + 1);
         let stems = [
-            "attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "ffn_gate", "ffn_up", "ffn_down",
+            "attn_q",
+            "attn_k",
+            "attn_v",
+            "attn_qkv",
+            "attn_output",
+            "ffn_gate",
+            "ffn_up",
+            "ffn_down",
         ];
         for layer in 0..layers {
             for stem in stems {
                 let gguf = format!("blk.{layer}.{stem}.weight");
-                let Some(hf) = crate::names::hf_name(&gguf, arch) else { continue };
-                let Some(delta) = by_hf.remove(hf.as_str()) else { continue };
+                let Some(hf) = crate::names::hf_name(&gguf, arch) else {
+                    continue;
+                };
+                let Some(delta) = by_hf.remove(hf.as_str()) else {
+                    continue;
+                };
                 let delta = if crate::names::permutes_qk(arch) && stem == "attn_q" {
                     crate::names::permute_rows(delta, heads)?
                 } else if crate::names::permutes_qk(arch) && stem == "attn_k" {
@@ -176,7 +201,10 @@ thread_local! {
 
 /// Runs `load` with `deltas` merged into the GGUF weights it reads (thread-local, like load
 /// progress, so the architectures' constructors need no extra parameter).
-pub fn with_gguf_deltas<T>(deltas: Option<GgufDeltas>, load: impl FnOnce() -> Result<T>) -> Result<T> {
+pub fn with_gguf_deltas<T>(
+    deltas: Option<GgufDeltas>,
+    load: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -189,7 +217,10 @@ pub fn with_gguf_deltas<T>(deltas: Option<GgufDeltas>, load: impl FnOnce() -> Re
 }
 
 /// The dense weight with its update, when the active adapter has one for `name`.
-pub(crate) fn merged_gguf_weight(name: &str, dense: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {
+pub(crate) fn merged_gguf_weight(
+    name: &str,
+    dense: impl FnOnce() -> Result<Tensor>,
+) -> Result<Option<Tensor>> {
     let delta = ACTIVE.with(|a| a.borrow().as_ref().and_then(|d| d.0.get(name).cloned()));
     match delta {
         None => Ok(None),

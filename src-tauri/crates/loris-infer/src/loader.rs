@@ -10,8 +10,8 @@ use loris_models::{
 };
 use serde::Serialize;
 
-use crate::error::{InferError, Result};
 use crate::adapter::{LoraAdapter, with_gguf_deltas};
+use crate::error::{InferError, Result};
 use crate::models::hf::{HfModel, LlamaImplementation};
 use crate::models::{CausalLm, gemma2::Gemma2, gemma3::Gemma3, llama::Llama, phi3::Phi3};
 
@@ -323,8 +323,6 @@ fn build_gguf_model(
             &options.device,
             options.dequantize,
         )?),
-        Architecture::Phi3 => {
-            Box::new(Phi3::from_gguf(file, &options.device, options.dequantize)?)
-        }
+        Architecture::Phi3 => Box::new(Phi3::from_gguf(file, &options.device, options.dequantize)?),
     })
 }

@@ -74,12 +74,21 @@ mod tests {
 
     #[test]
     fn permute_and_unpermute_are_inverse() {
-        let w = Tensor::arange(0f32, 48.0, &Device::Cpu).unwrap().reshape((12, 4)).unwrap();
+        let w = Tensor::arange(0f32, 48.0, &Device::Cpu)
+            .unwrap()
+            .reshape((12, 4))
+            .unwrap();
         let p = permute_rows(&w, 3).unwrap();
         let back = unpermute_rows(&p, 3).unwrap();
         assert_eq!(back.to_vec2::<f32>().unwrap(), w.to_vec2::<f32>().unwrap());
         // Within one head of 4 rows, llama.cpp interleaves the halves: 0, 2, 1, 3.
-        let rows: Vec<f32> = p.to_vec2::<f32>().unwrap().iter().take(4).map(|r| r[0]).collect();
+        let rows: Vec<f32> = p
+            .to_vec2::<f32>()
+            .unwrap()
+            .iter()
+            .take(4)
+            .map(|r| r[0])
+            .collect();
         assert_eq!(rows, vec![0.0, 8.0, 4.0, 12.0]);
     }
 

@@ -106,7 +106,7 @@ pub fn merge(scans: impl IntoIterator<Item = Vec<LocalModel>>) -> Vec<LocalModel
 }
 
 fn sorted(mut models: Vec<LocalModel>) -> Vec<LocalModel> {
-    models.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    models.sort_by_key(|a| a.name.to_lowercase());
     models
 }
 

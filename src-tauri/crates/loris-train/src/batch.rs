@@ -68,7 +68,12 @@ impl Batch {
     }
 
     /// RoPE angles and masks for this batch's positions and segments.
-    pub fn context(&self, spec: &ArchSpec, dtype: DType, dropout: DropoutSeed) -> Result<StepContext> {
+    pub fn context(
+        &self,
+        spec: &ArchSpec,
+        dtype: DType,
+        dropout: DropoutSeed,
+    ) -> Result<StepContext> {
         let device = self.input_ids.device();
         let (cos, sin) = self.angles(&spec.inv_freq, device)?;
         let local = match &spec.local_inv_freq {
@@ -96,7 +101,11 @@ impl Batch {
         let half = inv_freq.len();
         let mut angles = Vec::with_capacity(self.positions.len() * half);
         for p in &self.positions {
-            angles.extend(inv_freq.iter().map(|f| (f64::from(*p) * f64::from(*f)) as f32));
+            angles.extend(
+                inv_freq
+                    .iter()
+                    .map(|f| (f64::from(*p) * f64::from(*f)) as f32),
+            );
         }
         let a = Tensor::from_vec(angles, (self.batch, 1, self.seq, half), device)?;
         Ok((a.cos()?, a.sin()?))
@@ -117,7 +126,7 @@ impl Batch {
                     row[i] = 0.0;
                     continue;
                 }
-                for j in 0..=i {
+                for (j, cell) in row.iter_mut().enumerate().take(i + 1) {
                     if self.segments[s * t + j] != si {
                         continue;
                     }
@@ -125,7 +134,7 @@ impl Batch {
                     if window.is_some_and(|w| pi - pj >= w) {
                         continue;
                     }
-                    row[j] = 0.0;
+                    *cell = 0.0;
                 }
             }
         }

@@ -32,7 +32,12 @@ struct StateFile {
     optimizer_updates: u64,
 }
 
-pub fn save(output: &Path, state: &TrainerState, vars: &[(String, Var)], optim: &AdamW) -> Result<PathBuf> {
+pub fn save(
+    output: &Path,
+    state: &TrainerState,
+    vars: &[(String, Var)],
+    optim: &AdamW,
+) -> Result<PathBuf> {
     fs::create_dir_all(output).map_err(|e| TrainError::io("create", output, e))?;
     let final_dir = output.join(format!("checkpoint-{}", state.step));
     let tmp = output.join(format!(".checkpoint-{}.partial", state.step));
@@ -95,7 +100,9 @@ pub fn load(dir: &Path, vars: &[(String, Var)], optim: &mut AdamW) -> Result<Tra
     let moments = candle_core::safetensors::load(dir.join(OPTIMIZER_FILE), &device)
         .map_err(|e| bad(format!("{OPTIMIZER_FILE}: {e}")))?;
     let fetch = |map: &HashMap<String, Tensor>, key: &str, like: &Var| -> Result<Tensor> {
-        let t = map.get(key).ok_or_else(|| bad(format!("{key} is missing")))?;
+        let t = map
+            .get(key)
+            .ok_or_else(|| bad(format!("{key} is missing")))?;
         if t.shape() != like.shape() {
             return Err(bad(format!(
                 "{key} has shape {:?}, the model expects {:?}",

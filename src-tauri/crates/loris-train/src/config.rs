@@ -74,7 +74,10 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(TrainError::InvalidConfig(m));
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return bad(format!("learning rate {} must be positive", self.learning_rate));
+            return bad(format!(
+                "learning rate {} must be positive",
+                self.learning_rate
+            ));
         }
         if self.batch_size == 0 || self.grad_accum == 0 {
             return bad("batch size and gradient accumulation must be at least 1".into());
@@ -86,7 +89,10 @@ impl TrainConfig {
             return bad("nothing to train: zero steps or epochs".into());
         }
         if !(0.0..1.0).contains(&self.eval_fraction) {
-            return bad(format!("eval fraction {} is not in [0, 1)", self.eval_fraction));
+            return bad(format!(
+                "eval fraction {} is not in [0, 1)",
+                self.eval_fraction
+            ));
         }
         if self.checkpoint_every == Some(0) || self.eval_every == Some(0) {
             return bad("checkpoint and eval intervals must be at least 1 step".into());

@@ -77,7 +77,9 @@ impl TrainJobs {
                 .remove(&job_id);
             match result {
                 Ok(outcome) => outcome,
-                Err(join) => Err(loris_core::Error::Internal(format!("training thread: {join}"))),
+                Err(join) => Err(loris_core::Error::Internal(format!(
+                    "training thread: {join}"
+                ))),
             }
         });
         let handle = match spawned {
@@ -100,7 +102,12 @@ impl TrainJobs {
     /// Asks a running job to stop after its current step, saving a checkpoint and the adapter.
     /// `false` when no such job is running.
     pub fn stop_and_save(&self, job_id: &str) -> bool {
-        match self.stops.lock().unwrap_or_else(|p| p.into_inner()).get(job_id) {
+        match self
+            .stops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(job_id)
+        {
             Some(flag) => {
                 flag.store(true, Ordering::Relaxed);
                 true

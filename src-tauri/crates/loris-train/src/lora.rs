@@ -26,9 +26,17 @@ impl Default for LoraConfig {
             alpha: 16.0,
             dropout: 0.0,
             rslora: false,
-            targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-                .map(String::from)
-                .to_vec(),
+            targets: [
+                "q_proj",
+                "k_proj",
+                "v_proj",
+                "o_proj",
+                "gate_proj",
+                "up_proj",
+                "down_proj",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -44,7 +52,9 @@ impl LoraConfig {
 
     pub fn validate(&self) -> Result<()> {
         if self.rank == 0 {
-            return Err(TrainError::InvalidConfig("LoRA rank must be at least 1".into()));
+            return Err(TrainError::InvalidConfig(
+                "LoRA rank must be at least 1".into(),
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(TrainError::InvalidConfig(format!(
@@ -70,7 +80,9 @@ pub enum Param {
 impl Param {
     pub fn new(tensor: Tensor, trainable: bool) -> Result<Self> {
         Ok(if trainable {
-            Param::Trainable(Var::from_tensor(&tensor.to_dtype(master_dtype(tensor.dtype()))?)?)
+            Param::Trainable(Var::from_tensor(
+                &tensor.to_dtype(master_dtype(tensor.dtype()))?,
+            )?)
         } else {
             Param::Frozen(tensor)
         })
@@ -81,7 +93,11 @@ impl Param {
             Param::Frozen(t) => t,
             Param::Trainable(v) => v.as_tensor(),
         };
-        Ok(if t.dtype() == dtype { t.clone() } else { t.to_dtype(dtype)? })
+        Ok(if t.dtype() == dtype {
+            t.clone()
+        } else {
+            t.to_dtype(dtype)?
+        })
     }
 
     pub fn var(&self) -> Option<&Var> {
@@ -95,7 +111,11 @@ impl Param {
 /// The type trainable tensors are kept in: f32, or f64 for a model computed in f64 (gradient
 /// checks).
 pub fn master_dtype(compute: DType) -> DType {
-    if compute == DType::F64 { DType::F64 } else { DType::F32 }
+    if compute == DType::F64 {
+        DType::F64
+    } else {
+        DType::F32
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +159,8 @@ impl Linear {
         let a: Vec<f32> = (0..config.rank * inp)
             .map(|_| (rng.next_f32() * 2.0 - 1.0) * bound)
             .collect();
-        let a = Var::from_tensor(&Tensor::from_vec(a, (config.rank, inp), device)?.to_dtype(master)?)?;
+        let a =
+            Var::from_tensor(&Tensor::from_vec(a, (config.rank, inp), device)?.to_dtype(master)?)?;
         let b = Var::zeros((out, config.rank), master, device)?;
         self.lora = Some(LoraPair {
             a,

@@ -37,8 +37,15 @@ enum Qkv {
 }
 
 enum Mlp {
-    Split { gate: Linear, up: Linear, down: Linear },
-    Fused { gate_up: Linear, down: Linear },
+    Split {
+        gate: Linear,
+        up: Linear,
+        down: Linear,
+    },
+    Fused {
+        gate_up: Linear,
+        down: Linear,
+    },
 }
 
 pub struct Block {
@@ -93,9 +100,9 @@ impl TrainModel {
             .map(|t| t.device().clone())
             .ok_or_else(|| TrainError::UnsupportedModel("the model has no tensors".into()))?;
         let mut take = |name: &str| -> Result<Tensor> {
-            tensors.remove(name).ok_or_else(|| {
-                TrainError::UnsupportedModel(format!("tensor {name} is missing"))
-            })
+            tensors
+                .remove(name)
+                .ok_or_else(|| TrainError::UnsupportedModel(format!("tensor {name} is missing")))
         };
         let mut param = |name: &str| -> Result<Param> { Param::new(take(name)?, full) };
         let embed = param("model.embed_tokens.weight")?;
@@ -117,7 +124,11 @@ impl TrainModel {
                 let name = p(module);
                 Ok(Linear {
                     weight: param(&format!("{name}.weight"))?,
-                    bias: if bias { Some(param(&format!("{name}.bias"))?) } else { None },
+                    bias: if bias {
+                        Some(param(&format!("{name}.bias"))?)
+                    } else {
+                        None
+                    },
                     lora: None,
                     name,
                 })
@@ -164,7 +175,12 @@ impl TrainModel {
             blocks.push(Block {
                 index: i,
                 input_norm: param(&p("input_layernorm.weight"))?,
-                attn: Attention { qkv, o, q_norm, k_norm },
+                attn: Attention {
+                    qkv,
+                    o,
+                    q_norm,
+                    k_norm,
+                },
                 post_attn_norm: post_attn,
                 pre_mlp_norm: pre_mlp,
                 mlp,
@@ -271,7 +287,6 @@ impl TrainModel {
             }
         }
         push("model.norm.weight".into(), &self.norm);
-        drop(push);
         let mut linears: Vec<&Linear> = self.linears();
         if let Some(head) = &self.lm_head {
             linears.push(head);
@@ -308,7 +323,11 @@ impl TrainModel {
 
     fn norm_weight(&self, p: &Param) -> Result<Tensor> {
         let w = p.get(self.dtype)?;
-        Ok(if self.spec.norm_plus_one { (w + 1.0)? } else { w })
+        Ok(if self.spec.norm_plus_one {
+            (w + 1.0)?
+        } else {
+            w
+        })
     }
 
     /// One decoder block.
@@ -369,7 +388,9 @@ impl TrainModel {
         phase("rope");
         let a = ops.attention(&q, &k, &v, mask, spec.attn_scale, spec.attn_softcap)?;
         phase("attention");
-        let a = a.transpose(1, 2)?.reshape((b, t, spec.heads * spec.head_dim))?;
+        let a = a
+            .transpose(1, 2)?
+            .reshape((b, t, spec.heads * spec.head_dim))?;
         let mut a = block.attn.o.forward(&a, ctx.dropout)?;
         if let Some(n) = &block.post_attn_norm {
             a = ops.rms_norm(&a, &self.norm_weight(n)?, spec.eps)?;
@@ -410,7 +431,9 @@ impl TrainModel {
 
     /// Final norm and LM head for rows of hidden states `[rows, hidden]`: logits `[rows, vocab]`.
     pub fn head(&self, h: &Tensor) -> Result<Tensor> {
-        let h = self.ops.rms_norm(h, &self.norm_weight(&self.norm)?, self.spec.eps)?;
+        let h = self
+            .ops
+            .rms_norm(h, &self.norm_weight(&self.norm)?, self.spec.eps)?;
         let logits = match &self.lm_head {
             Some(l) => l.forward(&h, DropoutSeed(None))?,
             None => match &self.embed {
@@ -453,6 +476,9 @@ impl TrainModel {
 
     /// LoRA modules with their pairs, for export.
     pub fn lora_modules(&self) -> Vec<&Linear> {
-        self.linears().into_iter().filter(|l| l.lora.is_some()).collect()
+        self.linears()
+            .into_iter()
+            .filter(|l| l.lora.is_some())
+            .collect()
     }
 }

@@ -39,7 +39,11 @@ pub trait TrainOps: Send + Sync {
 
 /// The type reductions run in: f32, or f64 for an f64 model (gradient checks).
 fn wide(dtype: DType) -> DType {
-    if dtype == DType::F64 { DType::F64 } else { DType::F32 }
+    if dtype == DType::F64 {
+        DType::F64
+    } else {
+        DType::F32
+    }
 }
 
 /// Candle primitives only.
@@ -112,11 +116,18 @@ impl TrainOps for ReferenceOps {
     fn cross_entropy_sum(&self, logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
         let logits = logits.to_dtype(wide(logits.dtype()))?;
         let valid = labels.ge(0i64)?;
-        let safe = valid.where_cond(labels, &labels.zeros_like()?)?.to_dtype(DType::U32)?;
+        let safe = valid
+            .where_cond(labels, &labels.zeros_like()?)?
+            .to_dtype(DType::U32)?;
         // The max is a constant for the gradient: log-sum-exp's derivative is the softmax
         // whatever is subtracted.
         let max = logits.max_keepdim(D::Minus1)?.detach();
-        let lse = (logits.broadcast_sub(&max)?.exp()?.sum_keepdim(D::Minus1)?.log()? + &max)?;
+        let lse = (logits
+            .broadcast_sub(&max)?
+            .exp()?
+            .sum_keepdim(D::Minus1)?
+            .log()?
+            + &max)?;
         let picked = logits.gather(&safe.unsqueeze(1)?, 1)?;
         let nll = (lse - picked)?.squeeze(1)?;
         let mask = valid.to_dtype(logits.dtype())?;
@@ -187,7 +198,10 @@ impl candle_core::CustomOp1 for Precomputed {
     ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
         match self.copy()? {
             candle_core::Storage::Cpu(s) => Ok((s, self.result.shape().clone())),
-            _ => candle_core::bail!("{}: the input and its result are on different devices", self.name),
+            _ => candle_core::bail!(
+                "{}: the input and its result are on different devices",
+                self.name
+            ),
         }
     }
 
@@ -199,11 +213,19 @@ impl candle_core::CustomOp1 for Precomputed {
     ) -> candle_core::Result<(candle_core::CudaStorage, candle_core::Shape)> {
         match self.copy()? {
             candle_core::Storage::Cuda(s) => Ok((s, self.result.shape().clone())),
-            _ => candle_core::bail!("{}: the input and its result are on different devices", self.name),
+            _ => candle_core::bail!(
+                "{}: the input and its result are on different devices",
+                self.name
+            ),
         }
     }
 
-    fn bwd(&self, arg: &Tensor, res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+    fn bwd(
+        &self,
+        arg: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
         match &self.backward {
             Backward::Softmax => {
                 let wide = wide(arg.dtype());
@@ -240,7 +262,11 @@ mod tests {
     fn rms_norm_matches_the_formula() {
         let x = Tensor::new(&[[3f32, 4.0]], &Device::Cpu).unwrap();
         let w = Tensor::new(&[1f32, 2.0], &Device::Cpu).unwrap();
-        let y = ReferenceOps.rms_norm(&x, &w, 0.0).unwrap().to_vec2::<f32>().unwrap();
+        let y = ReferenceOps
+            .rms_norm(&x, &w, 0.0)
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
         let rms = (12.5f32).sqrt();
         assert!((y[0][0] - 3.0 / rms).abs() < 1e-6);
         assert!((y[0][1] - 8.0 / rms).abs() < 1e-6);

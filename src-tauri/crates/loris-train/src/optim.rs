@@ -42,7 +42,11 @@ impl AdamW {
                 Ok((z.clone(), z))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(AdamW { config, t: 0, moments })
+        Ok(AdamW {
+            config,
+            t: 0,
+            moments,
+        })
     }
 
     /// One update with learning rate `lr`; parameters without a gradient are left as they are
@@ -76,7 +80,11 @@ impl AdamW {
 pub fn clip_grad_norm(grads: &mut Grads, max_norm: Option<f64>) -> Result<f64> {
     let mut sum = 0f64;
     for g in grads.by_id.values() {
-        sum += g.sqr()?.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+        sum += g
+            .sqr()?
+            .sum_all()?
+            .to_dtype(DType::F64)?
+            .to_scalar::<f64>()?;
     }
     let norm = sum.sqrt();
     if let Some(max) = max_norm

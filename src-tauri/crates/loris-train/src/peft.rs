@@ -79,30 +79,51 @@ pub fn adapter_config(config: &LoraConfig, base_model: Option<&str>) -> Value {
 }
 
 /// Writes the adapter of `model` into `dir` (created; files replaced atomically).
-pub fn export(model: &TrainModel, config: &LoraConfig, base_model: Option<&str>, dir: &Path) -> Result<()> {
+pub fn export(
+    model: &TrainModel,
+    config: &LoraConfig,
+    base_model: Option<&str>,
+    dir: &Path,
+) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| TrainError::io("create", dir, e))?;
     let mut tensors: Vec<(String, Tensor)> = Vec::new();
     for linear in model.lora_modules() {
         let Some(lora) = &linear.lora else { continue };
-        tensors.push((tensor_name(&linear.name, 'A'), lora.a.as_tensor().to_dtype(DType::F32)?));
-        tensors.push((tensor_name(&linear.name, 'B'), lora.b.as_tensor().to_dtype(DType::F32)?));
+        tensors.push((
+            tensor_name(&linear.name, 'A'),
+            lora.a.as_tensor().to_dtype(DType::F32)?,
+        ));
+        tensors.push((
+            tensor_name(&linear.name, 'B'),
+            lora.b.as_tensor().to_dtype(DType::F32)?,
+        ));
     }
     if tensors.is_empty() {
-        return Err(TrainError::InvalidConfig("the model has no LoRA layers to export".into()));
+        return Err(TrainError::InvalidConfig(
+            "the model has no LoRA layers to export".into(),
+        ));
     }
     let metadata: HashMap<String, String> = [("format".to_owned(), "pt".to_owned())].into();
     let weights = dir.join(WEIGHTS_FILE);
     let tmp = dir.join(format!(".{WEIGHTS_FILE}.partial"));
     let views: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    safetensors::serialize_to_file(views, Some(metadata), &tmp)
-        .map_err(|e| TrainError::BadCheckpoint { path: tmp.clone(), reason: e.to_string() })?;
+    safetensors::serialize_to_file(views, Some(metadata), &tmp).map_err(|e| {
+        TrainError::BadCheckpoint {
+            path: tmp.clone(),
+            reason: e.to_string(),
+        }
+    })?;
     fs::rename(&tmp, &weights).map_err(|e| TrainError::io("rename", &tmp, e))?;
     let effective = LoraConfig {
         targets: model.lora_targets(),
         ..config.clone()
     };
-    let json = serde_json::to_vec_pretty(&adapter_config(&effective, base_model))
-        .map_err(|e| TrainError::BadCheckpoint { path: dir.to_owned(), reason: e.to_string() })?;
+    let json = serde_json::to_vec_pretty(&adapter_config(&effective, base_model)).map_err(|e| {
+        TrainError::BadCheckpoint {
+            path: dir.to_owned(),
+            reason: e.to_string(),
+        }
+    })?;
     let config_path = dir.join(CONFIG_FILE);
     let tmp = dir.join(format!(".{CONFIG_FILE}.partial"));
     fs::write(&tmp, json).map_err(|e| TrainError::io("write", &tmp, e))?;

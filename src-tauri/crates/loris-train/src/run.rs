@@ -38,7 +38,11 @@ pub struct RunSpec {
 
 /// f32 on the CPU; bf16 activations on a GPU (trainable tensors stay f32).
 pub fn compute_dtype(device: &Device) -> DType {
-    if device.is_cpu() { DType::F32 } else { DType::BF16 }
+    if device.is_cpu() {
+        DType::F32
+    } else {
+        DType::BF16
+    }
 }
 
 /// The tokenizer and chat template the dataset is formatted with.
@@ -85,8 +89,20 @@ pub fn build(spec: &RunSpec) -> Result<Trainer> {
         MethodKind::Lora => Method::Lora(spec.config.lora.clone()),
         MethodKind::Full => Method::Full,
     };
-    let model = TrainModel::new(base, &method, spec.config.seed, Arc::new(ReferenceOps), dtype)?;
-    let trainer = Trainer::new(model, spec.config.clone(), data.train, data.eval, &spec.paths.output)?;
+    let model = TrainModel::new(
+        base,
+        &method,
+        spec.config.seed,
+        Arc::new(ReferenceOps),
+        dtype,
+    )?;
+    let trainer = Trainer::new(
+        model,
+        spec.config.clone(),
+        data.train,
+        data.eval,
+        &spec.paths.output,
+    )?;
     match &spec.resume {
         Some(dir) => trainer.resume(dir),
         None => Ok(trainer),
@@ -95,7 +111,11 @@ pub fn build(spec: &RunSpec) -> Result<Trainer> {
 
 /// What the run leaves behind: `output/adapter` (LoRA, PEFT layout) or
 /// `output/model.safetensors` (full fine-tuning, Hugging Face names). Nothing when cancelled.
-pub fn write_outputs(trainer: &Trainer, spec: &RunSpec, outcome: Outcome) -> Result<Option<PathBuf>> {
+pub fn write_outputs(
+    trainer: &Trainer,
+    spec: &RunSpec,
+    outcome: Outcome,
+) -> Result<Option<PathBuf>> {
     if outcome == Outcome::Cancelled {
         return Ok(None);
     }

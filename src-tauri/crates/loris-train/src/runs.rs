@@ -125,7 +125,13 @@ pub fn record_checkpoint(store: &Store, run_id: &str, path: &str) -> Result<()> 
     Ok(())
 }
 
-pub fn finish(store: &Store, run_id: &str, state: &str, adapter: Option<&str>, error: Option<&str>) -> Result<()> {
+pub fn finish(
+    store: &Store,
+    run_id: &str,
+    state: &str,
+    adapter: Option<&str>,
+    error: Option<&str>,
+) -> Result<()> {
     store
         .conn()
         .execute(

@@ -60,7 +60,8 @@ impl ArchSpec {
         let raw = &config.raw;
         let f64_field = |k: &str| raw.get(k).and_then(|v| v.as_f64());
         let gemma = matches!(arch, Architecture::Gemma2 | Architecture::Gemma3);
-        let rope_dim = ((config.head_dim as f64) * config.rope.partial_rotary_factor).round() as usize;
+        let rope_dim =
+            ((config.head_dim as f64) * config.rope.partial_rotary_factor).round() as usize;
         let scaling = rope_scaling(&config.rope.scaling)?;
         let inv_freq = inv_freq(rope_dim, config.rope.theta, &scaling)?;
         let local_inv_freq = match config.rope.local_theta {
@@ -95,10 +96,28 @@ impl ArchSpec {
             sandwich_norms: gemma,
             fused_projections: arch == Architecture::Phi3,
             embed_scale: gemma.then(|| (config.hidden_size as f64).sqrt()),
-            activation: if gemma { Activation::GeluTanh } else { Activation::Silu },
-            attn_scale: 1.0 / if gemma { scalar } else { config.head_dim as f64 }.sqrt(),
-            attn_softcap: if arch == Architecture::Gemma2 { softcap("attn_logit_softcapping") } else { None },
-            final_softcap: if arch == Architecture::Gemma2 { softcap("final_logit_softcapping") } else { None },
+            activation: if gemma {
+                Activation::GeluTanh
+            } else {
+                Activation::Silu
+            },
+            attn_scale: 1.0
+                / if gemma {
+                    scalar
+                } else {
+                    config.head_dim as f64
+                }
+                .sqrt(),
+            attn_softcap: if arch == Architecture::Gemma2 {
+                softcap("attn_logit_softcapping")
+            } else {
+                None
+            },
+            final_softcap: if arch == Architecture::Gemma2 {
+                softcap("final_logit_softcapping")
+            } else {
+                None
+            },
             rope_dim,
             inv_freq,
             local_inv_freq,
@@ -119,7 +138,9 @@ impl ArchSpec {
         let hidden = file.req_usize(&key("embedding_length"))?;
         let layers = file.req_usize(&key("block_count"))?;
         let heads = file.req_usize(&key("attention.head_count"))?;
-        let kv_heads = file.opt_usize(&key("attention.head_count_kv"))?.unwrap_or(heads);
+        let kv_heads = file
+            .opt_usize(&key("attention.head_count_kv"))?
+            .unwrap_or(heads);
         let head_dim = file
             .opt_usize(&key("attention.key_length"))?
             .unwrap_or(hidden / heads.max(1));
@@ -132,12 +153,16 @@ impl ArchSpec {
             None if arch == Architecture::Gemma2 => 10_000.0,
             None => file.req_f64(&key("rope.freq_base"))?,
         };
-        let rope_dim = file.opt_usize(&key("rope.dimension_count"))?.unwrap_or(head_dim);
+        let rope_dim = file
+            .opt_usize(&key("rope.dimension_count"))?
+            .unwrap_or(head_dim);
         let scaling = match file.opt_str(&key("rope.scaling.type"))? {
             None | Some("none") => RopeScaling::None,
             Some("linear") => RopeScaling::Linear(file.req_f64(&key("rope.scaling.factor"))?),
             Some(other) => {
-                return Err(TrainError::UnsupportedModel(format!("RoPE scaling '{other}'")));
+                return Err(TrainError::UnsupportedModel(format!(
+                    "RoPE scaling '{other}'"
+                )));
             }
         };
         // Llama 3.1+'s scaling is a tensor in GGUF; the caller applies it (see `weights`).
@@ -145,20 +170,25 @@ impl ArchSpec {
         let window = file.opt_usize(&key("attention.sliding_window"))?;
         let windows: Vec<Option<usize>> = match arch {
             // Gemma 2: even layers slide.
-            Architecture::Gemma2 => (0..layers).map(|i| (i % 2 == 0).then_some(window).flatten()).collect(),
+            Architecture::Gemma2 => (0..layers)
+                .map(|i| (i % 2 == 0).then_some(window).flatten())
+                .collect(),
             // Gemma 3: every sixth layer is global.
             Architecture::Gemma3 => {
                 let pattern = file
                     .opt_usize(&key("attention.sliding_window_pattern"))?
                     .unwrap_or(6)
                     .max(1);
-                (0..layers).map(|i| ((i + 1) % pattern != 0).then_some(window).flatten()).collect()
+                (0..layers)
+                    .map(|i| ((i + 1) % pattern != 0).then_some(window).flatten())
+                    .collect()
             }
             _ => vec![None; layers],
         };
-        let scalar = if gemma && hidden == 5376 && layers == 62 {
-            (hidden / heads.max(1)) as f64
-        } else if arch == Architecture::Gemma2 && hidden == 4608 && layers == 46 {
+        // Gemma 3 27B and Gemma 2 27B scale by hidden / heads rather than head_dim.
+        let wide_scalar = (gemma && hidden == 5376 && layers == 62)
+            || (arch == Architecture::Gemma2 && hidden == 4608 && layers == 46);
+        let scalar = if wide_scalar {
             (hidden / heads.max(1)) as f64
         } else {
             head_dim as f64
@@ -190,10 +220,22 @@ impl ArchSpec {
             sandwich_norms: gemma,
             fused_projections: arch == Architecture::Phi3,
             embed_scale: gemma.then(|| (hidden as f64).sqrt()),
-            activation: if gemma { Activation::GeluTanh } else { Activation::Silu },
+            activation: if gemma {
+                Activation::GeluTanh
+            } else {
+                Activation::Silu
+            },
             attn_scale: 1.0 / scalar.sqrt(),
-            attn_softcap: if arch == Architecture::Gemma2 { softcap("attn_logit_softcapping", 50.0)? } else { None },
-            final_softcap: if arch == Architecture::Gemma2 { softcap("final_logit_softcapping", 30.0)? } else { None },
+            attn_softcap: if arch == Architecture::Gemma2 {
+                softcap("attn_logit_softcapping", 50.0)?
+            } else {
+                None
+            },
+            final_softcap: if arch == Architecture::Gemma2 {
+                softcap("final_logit_softcapping", 30.0)?
+            } else {
+                None
+            },
             rope_dim,
             inv_freq,
             local_inv_freq: (arch == Architecture::Gemma3)
@@ -207,13 +249,13 @@ impl ArchSpec {
     }
 
     fn validate(self) -> Result<Self> {
-        if self.heads == 0 || self.kv_heads == 0 || self.heads % self.kv_heads != 0 {
+        if self.heads == 0 || self.kv_heads == 0 || !self.heads.is_multiple_of(self.kv_heads) {
             return Err(TrainError::UnsupportedModel(format!(
                 "{} heads, {} KV heads",
                 self.heads, self.kv_heads
             )));
         }
-        if self.rope_dim > self.head_dim || self.rope_dim % 2 != 0 {
+        if self.rope_dim > self.head_dim || !self.rope_dim.is_multiple_of(2) {
             return Err(TrainError::UnsupportedModel(format!(
                 "RoPE over {} of {} head dimensions",
                 self.rope_dim, self.head_dim
@@ -245,7 +287,15 @@ impl ArchSpec {
         if self.fused_projections {
             &["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
         } else {
-            &["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+            &[
+                "q_proj",
+                "k_proj",
+                "v_proj",
+                "o_proj",
+                "gate_proj",
+                "up_proj",
+                "down_proj",
+            ]
         }
     }
 }
@@ -267,7 +317,9 @@ fn rope_scaling(scaling: &loris_models::config::RopeScaling) -> Result<RopeScali
             original_context: *original_max_position_embeddings,
         },
         C::Other { kind, .. } => {
-            return Err(TrainError::UnsupportedModel(format!("RoPE scaling '{kind}'")));
+            return Err(TrainError::UnsupportedModel(format!(
+                "RoPE scaling '{kind}'"
+            )));
         }
     })
 }
@@ -278,5 +330,7 @@ fn inv_freq(dim: usize, base: f64, scaling: &RopeScaling) -> Result<Vec<f32>> {
 
 /// The inference engine's frequencies, so training and generation rotate identically.
 pub(crate) fn inv_freq_of(dim: usize, base: f64, scaling: &RopeScaling) -> Result<Vec<f32>> {
-    Ok(Rope::new(dim, base, scaling, false, &Device::Cpu)?.inv_freq().to_vec())
+    Ok(Rope::new(dim, base, scaling, false, &Device::Cpu)?
+        .inv_freq()
+        .to_vec())
 }

@@ -24,7 +24,10 @@ pub(crate) fn phase_timer(device: &candle_core::Device) -> impl FnMut(&str) {
     move |name: &str| {
         if on {
             let _ = device.synchronize();
-            eprintln!("  phase {name:<10} {:>8.1} ms", last.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "  phase {name:<10} {:>8.1} ms",
+                last.elapsed().as_secs_f64() * 1e3
+            );
             last = std::time::Instant::now();
         }
     }
@@ -81,7 +84,11 @@ pub fn loss_and_grads(
     let blocks = model.blocks();
     let mut inputs: Vec<Tensor> = Vec::new();
     let embedded = model.embed(batch)?;
-    let mut x = if checkpointing { embedded.detach() } else { embedded.clone() };
+    let mut x = if checkpointing {
+        embedded.detach()
+    } else {
+        embedded.clone()
+    };
     for i in 0..blocks {
         if checkpointing {
             inputs.push(x.clone());
@@ -102,7 +109,9 @@ pub fn loss_and_grads(
         let len = chunk.min(rows - start);
         let h = Var::from_tensor(&flat.narrow(0, start, len)?)?;
         let labels = batch.labels.narrow(0, start, len)?;
-        let sum = model.ops().cross_entropy_sum(&model.head(h.as_tensor())?, &labels)?;
+        let sum = model
+            .ops()
+            .cross_entropy_sum(&model.head(h.as_tensor())?, &labels)?;
         loss_sum += sum.to_dtype(DType::F64)?.to_scalar::<f64>()?;
         let store = (sum / normalizer)?.backward()?;
         grads.collect(&store, vars)?;

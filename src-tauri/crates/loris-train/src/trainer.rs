@@ -89,7 +89,9 @@ impl Trainer {
     ) -> Result<Self> {
         config.validate()?;
         if train.is_empty() {
-            return Err(TrainError::InvalidConfig("the dataset has no training rows".into()));
+            return Err(TrainError::InvalidConfig(
+                "the dataset has no training rows".into(),
+            ));
         }
         let vars = model.trainable();
         if vars.is_empty() {
@@ -175,7 +177,7 @@ impl Trainer {
             let step = self.step;
             if control == Control::Continue
                 && let Some(every) = self.config.eval_every
-                && (step % every == 0 || step == total)
+                && (step.is_multiple_of(every) || step == total)
                 && !self.eval.is_empty()
             {
                 let loss = self.eval_loss()?;
@@ -184,7 +186,10 @@ impl Trainer {
             if control == Control::Cancel {
                 return Ok(Outcome::Cancelled);
             }
-            let due = self.config.checkpoint_every.is_some_and(|n| step % n == 0);
+            let due = self
+                .config
+                .checkpoint_every
+                .is_some_and(|n| step.is_multiple_of(n));
             if due || control == Control::StopAndSave {
                 let path = self.save_checkpoint()?;
                 if observer(&TrainEvent::Checkpoint { step, path }) == Control::Cancel {
@@ -198,7 +203,12 @@ impl Trainer {
         Ok(Outcome::Completed)
     }
 
-    fn train_step(&mut self, total: usize, started: Instant, first_step: usize) -> Result<StepMetrics> {
+    fn train_step(
+        &mut self,
+        total: usize,
+        started: Instant,
+        first_step: usize,
+    ) -> Result<StepMetrics> {
         let t0 = Instant::now();
         let accum = self.config.grad_accum;
         let batches = (0..accum)
@@ -227,12 +237,18 @@ impl Trainer {
         }
         let loss = loss_sum / normalizer;
         if !loss.is_finite() {
-            return Err(TrainError::Diverged { step: self.step + 1, what: "the loss" });
+            return Err(TrainError::Diverged {
+                step: self.step + 1,
+                what: "the loss",
+            });
         }
         let t_opt = Instant::now();
         let grad_norm = clip_grad_norm(&mut grads, self.config.max_grad_norm)?;
         if !grad_norm.is_finite() {
-            return Err(TrainError::Diverged { step: self.step + 1, what: "the gradient norm" });
+            return Err(TrainError::Diverged {
+                step: self.step + 1,
+                what: "the gradient norm",
+            });
         }
         let lr = learning_rate(
             self.config.schedule,
@@ -245,7 +261,11 @@ impl Trainer {
         drop(grads);
         if std::env::var_os("LORIS_TRAIN_PHASES").is_some() {
             let _ = self.model.device.synchronize();
-            eprintln!("  phase {:<10} {:>8.1} ms", "optimizer", t_opt.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "  phase {:<10} {:>8.1} ms",
+                "optimizer",
+                t_opt.elapsed().as_secs_f64() * 1e3
+            );
         }
         self.step += 1;
         self.losses.push(loss);

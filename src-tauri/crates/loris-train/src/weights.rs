@@ -59,7 +59,10 @@ fn load_gguf(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
                     spec.inv_freq.len()
                 )));
             }
-            spec.inv_freq.iter_mut().zip(factors).for_each(|(f, d)| *f /= d);
+            spec.inv_freq
+                .iter_mut()
+                .zip(factors)
+                .for_each(|(f, d)| *f /= d);
             continue;
         }
         let Some(hf) = hf_name(&name, arch) else {
@@ -90,10 +93,14 @@ fn load_gguf(path: &Path, device: &Device, dtype: DType) -> Result<BaseModel> {
     Ok(BaseModel { spec, tensors })
 }
 
-
 /// Random weights of a config.json's shape (normal, std 0.02; norms at their neutral value),
 /// for benchmarks that need no checkpoint.
-pub fn random_base(config: &ModelConfig, device: &Device, dtype: DType, seed: u64) -> Result<BaseModel> {
+pub fn random_base(
+    config: &ModelConfig,
+    device: &Device,
+    dtype: DType,
+    seed: u64,
+) -> Result<BaseModel> {
     let spec = ArchSpec::from_config(config)?;
     // The CPU backend cannot be seeded: draw there from our own generator.
     let mut host_rng = crate::rng::SplitMix64::new(seed);
@@ -151,7 +158,10 @@ pub fn random_base(config: &ModelConfig, device: &Device, dtype: DType, seed: u6
         }
         if spec.qkv_bias {
             for (name, n) in [("q_proj", q), ("k_proj", kv), ("v_proj", kv)] {
-                tensors.insert(p(&format!("self_attn.{name}.bias")), Tensor::zeros(n, dtype, device)?);
+                tensors.insert(
+                    p(&format!("self_attn.{name}.bias")),
+                    Tensor::zeros(n, dtype, device)?,
+                );
             }
         }
         if spec.qk_norm {

@@ -16,7 +16,16 @@ fn grads(model: &TrainModel, batch: &Batch, checkpointing: bool) -> (Vec<(String
     let vars = model.trainable();
     let mut g = Grads::default();
     let norm = batch.trained_tokens as f64;
-    loss_and_grads(model, &vars, batch, DropoutSeed(None), checkpointing, norm, &mut g).unwrap();
+    loss_and_grads(
+        model,
+        &vars,
+        batch,
+        DropoutSeed(None),
+        checkpointing,
+        norm,
+        &mut g,
+    )
+    .unwrap();
     (vars, g)
 }
 
@@ -25,21 +34,45 @@ fn loss(model: &TrainModel, batch: &Batch) -> f64 {
 }
 
 /// Central differences on a few entries of each named tensor.
-fn check_entries(model: &TrainModel, batch: &Batch, vars: &[(String, Var)], g: &Grads, names: &[&str]) {
+fn check_entries(
+    model: &TrainModel,
+    batch: &Batch,
+    vars: &[(String, Var)],
+    g: &Grads,
+    names: &[&str],
+) {
     let eps = 1e-5;
-    for (name, var) in vars.iter().filter(|(n, _)| names.iter().any(|x| n.ends_with(x))) {
-        let analytic = g.get(var).unwrap_or_else(|| panic!("{name}: no gradient")).flatten_all().unwrap().to_dtype(DType::F64).unwrap().to_vec1::<f64>().unwrap();
-        let original = var.as_tensor().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    for (name, var) in vars
+        .iter()
+        .filter(|(n, _)| names.iter().any(|x| n.ends_with(x)))
+    {
+        let analytic = g
+            .get(var)
+            .unwrap_or_else(|| panic!("{name}: no gradient"))
+            .flatten_all()
+            .unwrap()
+            .to_dtype(DType::F64)
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
+        let original = var
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let n = original.len();
         for &i in &[0, n / 3, n / 2, n - 1] {
             let probe = |delta: f64| {
                 let mut v = original.clone();
                 v[i] += delta;
-                var.set(&Tensor::from_vec(v, var.shape(), &Device::Cpu).unwrap()).unwrap();
+                var.set(&Tensor::from_vec(v, var.shape(), &Device::Cpu).unwrap())
+                    .unwrap();
                 loss(model, batch)
             };
             let numeric = (probe(eps) - probe(-eps)) / (2.0 * eps);
-            var.set(&Tensor::from_vec(original.clone(), var.shape(), &Device::Cpu).unwrap()).unwrap();
+            var.set(&Tensor::from_vec(original.clone(), var.shape(), &Device::Cpu).unwrap())
+                .unwrap();
             let a = analytic[i];
             let err = (a - numeric).abs() / (a.abs().max(numeric.abs()).max(1e-6));
             assert!(
@@ -64,20 +97,37 @@ fn randomize_lora_b(model: &TrainModel) {
 fn lora_gradients_match_finite_differences() {
     for arch in [Arch::Llama, Arch::Gemma3, Arch::Phi3] {
         let root = tempfile::tempdir().unwrap();
-        let Some(tiny) = common::tiny(arch, root.path()) else { return };
+        let Some(tiny) = common::tiny(arch, root.path()) else {
+            return;
+        };
         let model = common::model(&tiny.dir, &common::lora(4), DType::F64, 7);
         randomize_lora_b(&model);
         let seq = common::sequence(&TOKENS);
         let batch = Batch::new(&[&seq], &Device::Cpu).unwrap();
         let (vars, g) = grads(&model, &batch, true);
-        let norm: f64 = g.by_id.values().map(|t| t.sqr().unwrap().sum_all().unwrap().to_scalar::<f64>().unwrap()).sum();
+        let norm: f64 = g
+            .by_id
+            .values()
+            .map(|t| {
+                t.sqr()
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .to_scalar::<f64>()
+                    .unwrap()
+            })
+            .sum();
         assert!(norm > 0.0, "{arch}: zero gradients");
         check_entries(
             &model,
             &batch,
             &vars,
             &g,
-            &["layers.0.self_attn.q_proj.lora_A.weight", "layers.1.mlp.down_proj.lora_B.weight", "layers.0.self_attn.qkv_proj.lora_A.weight"],
+            &[
+                "layers.0.self_attn.q_proj.lora_A.weight",
+                "layers.1.mlp.down_proj.lora_B.weight",
+                "layers.0.self_attn.qkv_proj.lora_A.weight",
+            ],
         );
     }
 }
@@ -85,7 +135,9 @@ fn lora_gradients_match_finite_differences() {
 #[test]
 fn full_gradients_match_finite_differences() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Qwen3, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Qwen3, root.path()) else {
+        return;
+    };
     let model = common::model(&tiny.dir, &Method::Full, DType::F64, 7);
     let seq = common::sequence(&TOKENS);
     let batch = Batch::new(&[&seq], &Device::Cpu).unwrap();
@@ -95,23 +147,42 @@ fn full_gradients_match_finite_differences() {
         &batch,
         &vars,
         &g,
-        &["layers.1.self_attn.k_norm.weight", "layers.0.input_layernorm.weight", "model.norm.weight", "layers.0.self_attn.q_proj.bias", "layers.1.mlp.up_proj.weight"],
+        &[
+            "layers.1.self_attn.k_norm.weight",
+            "layers.0.input_layernorm.weight",
+            "model.norm.weight",
+            "layers.0.self_attn.q_proj.bias",
+            "layers.1.mlp.up_proj.weight",
+        ],
     );
 }
 
 #[test]
 fn checkpointing_gives_the_same_gradients() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Gemma2, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Gemma2, root.path()) else {
+        return;
+    };
     let model = common::model(&tiny.dir, &Method::Full, DType::F64, 3);
     let seq = common::sequence(&TOKENS);
     let batch = Batch::new(&[&seq], &Device::Cpu).unwrap();
     let (vars, with) = grads(&model, &batch, true);
     let (_, without) = grads(&model, &batch, false);
     for (name, var) in &vars {
-        let a = with.get(var).unwrap_or_else(|| panic!("{name}: no gradient with checkpointing"));
-        let b = without.get(var).unwrap_or_else(|| panic!("{name}: no gradient without"));
-        let d = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f64>().unwrap();
+        let a = with
+            .get(var)
+            .unwrap_or_else(|| panic!("{name}: no gradient with checkpointing"));
+        let b = without
+            .get(var)
+            .unwrap_or_else(|| panic!("{name}: no gradient without"));
+        let d = (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
         assert!(d < 1e-10, "{name}: {d}");
     }
 }
@@ -119,7 +190,9 @@ fn checkpointing_gives_the_same_gradients() {
 #[test]
 fn packed_samples_do_not_attend_across_their_boundary() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else {
+        return;
+    };
     let model = common::model(&tiny.dir, &common::lora(2), DType::F64, 3);
     let (a, b): (&[u32], &[u32]) = (&TOKENS[..5], &TOKENS[3..]);
     let both = common::packed(&[a, b], 14);
@@ -128,5 +201,8 @@ fn packed_samples_do_not_attend_across_their_boundary() {
     let packed_loss = loss_only(&model, &Batch::new(&[&both], &Device::Cpu).unwrap()).unwrap();
     let separate = loss_only(&model, &Batch::new(&[&sa], &Device::Cpu).unwrap()).unwrap()
         + loss_only(&model, &Batch::new(&[&sb], &Device::Cpu).unwrap()).unwrap();
-    assert!((packed_loss - separate).abs() < 1e-9, "{packed_loss} vs {separate}");
+    assert!(
+        (packed_loss - separate).abs() < 1e-9,
+        "{packed_loss} vs {separate}"
+    );
 }

@@ -28,7 +28,12 @@ fn dataset(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-fn spec(model: &std::path::Path, data: &std::path::Path, out: &std::path::Path, steps: usize) -> RunSpec {
+fn spec(
+    model: &std::path::Path,
+    data: &std::path::Path,
+    out: &std::path::Path,
+    steps: usize,
+) -> RunSpec {
     RunSpec {
         paths: RunPaths {
             model: model.to_owned(),
@@ -52,12 +57,18 @@ fn spec(model: &std::path::Path, data: &std::path::Path, out: &std::path::Path, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_reports_every_step_and_keeps_its_history() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Qwen2, &root.path().join("m")) else { return };
+    let Some(tiny) = common::tiny(Arch::Qwen2, &root.path().join("m")) else {
+        return;
+    };
     let service = Service::open(DataDir::at(root.path().join("data"))).unwrap();
     let jobs = Arc::new(TrainJobs::default());
     let data = dataset(root.path());
     let started = jobs
-        .start(service.jobs(), service.store(), spec(&tiny.dir, &data, &root.path().join("out"), 4))
+        .start(
+            service.jobs(),
+            service.store(),
+            spec(&tiny.dir, &data, &root.path().join("out"), 4),
+        )
         .unwrap();
     let record = loop {
         let r = service.jobs().get(&started.job_id).unwrap();
@@ -76,14 +87,29 @@ async fn a_run_reports_every_step_and_keeps_its_history() {
         .collect();
     assert_eq!(progress.len(), 4);
     let m = &progress[3].payload["metrics"];
-    for key in ["step", "totalSteps", "loss", "learningRate", "gradNorm", "tokensPerS", "elapsedS", "etaS"] {
+    for key in [
+        "step",
+        "totalSteps",
+        "loss",
+        "learningRate",
+        "gradNorm",
+        "tokensPerS",
+        "elapsedS",
+        "etaS",
+    ] {
         assert!(m.get(key).is_some(), "{key} missing in {m}");
     }
     assert_eq!(m["step"], 4);
-    let run = runs::get(service.store(), &started.run_id).unwrap().unwrap();
+    let run = runs::get(service.store(), &started.run_id)
+        .unwrap()
+        .unwrap();
     assert_eq!(run.state, "completed");
     assert_eq!(run.last_step, 4);
-    assert!(run.adapter.as_deref().is_some_and(|a| a.ends_with("adapter")));
+    assert!(
+        run.adapter
+            .as_deref()
+            .is_some_and(|a| a.ends_with("adapter"))
+    );
     let metrics = runs::metrics(service.store(), &started.run_id).unwrap();
     assert_eq!(metrics.iter().filter(|m| m.kind == "train").count(), 4);
 }
@@ -91,17 +117,26 @@ async fn a_run_reports_every_step_and_keeps_its_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_and_save_writes_a_checkpoint_and_the_adapter() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Llama, &root.path().join("m")) else { return };
+    let Some(tiny) = common::tiny(Arch::Llama, &root.path().join("m")) else {
+        return;
+    };
     let service = Service::open(DataDir::at(root.path().join("data"))).unwrap();
     let jobs = Arc::new(TrainJobs::default());
     let data = dataset(root.path());
     let out = root.path().join("out");
     let started = jobs
-        .start(service.jobs(), service.store(), spec(&tiny.dir, &data, &out, 10_000))
+        .start(
+            service.jobs(),
+            service.store(),
+            spec(&tiny.dir, &data, &out, 10_000),
+        )
         .unwrap();
     // Wait for a first step, then ask to stop.
     loop {
-        let steps = service.events().since(0, Some(&started.job_id), 100).unwrap();
+        let steps = service
+            .events()
+            .since(0, Some(&started.job_id), 100)
+            .unwrap();
         if steps.iter().any(|e| e.payload["kind"] == "step") {
             break;
         }
@@ -116,10 +151,16 @@ async fn stop_and_save_writes_a_checkpoint_and_the_adapter() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(record.state, JobState::Completed, "{:?}", record.error);
-    let run = runs::get(service.store(), &started.run_id).unwrap().unwrap();
+    let run = runs::get(service.store(), &started.run_id)
+        .unwrap()
+        .unwrap();
     assert_eq!(run.state, "stopped");
     assert!(run.last_step < 10_000);
     let checkpoint = run.last_checkpoint.unwrap();
-    assert!(std::path::Path::new(&checkpoint).join("trainer_state.json").is_file());
+    assert!(
+        std::path::Path::new(&checkpoint)
+            .join("trainer_state.json")
+            .is_file()
+    );
     assert!(out.join("adapter/adapter_config.json").is_file());
 }

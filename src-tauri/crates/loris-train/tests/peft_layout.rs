@@ -13,7 +13,8 @@ use loris_train::{LoraConfig, Method};
 use serde_json::Value;
 
 fn reference() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/peft/peft_reference.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/fixtures/peft/peft_reference.json");
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -24,7 +25,12 @@ fn lora_of(case: &Value) -> LoraConfig {
         alpha: l["lora_alpha"].as_f64().unwrap(),
         dropout: l["lora_dropout"].as_f64().unwrap() as f32,
         rslora: l["use_rslora"].as_bool().unwrap_or(false),
-        targets: l["target_modules"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect(),
+        targets: l["target_modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect(),
     }
 }
 
@@ -42,31 +48,55 @@ fn compare(case_name: &str, model_path: &std::path::Path) {
     let ours: BTreeMap<String, (Vec<usize>, String)> = st
         .tensors()
         .into_iter()
-        .map(|(n, v)| (n, (v.shape().to_vec(), format!("{:?}", v.dtype()).to_lowercase())))
+        .map(|(n, v)| {
+            (
+                n,
+                (
+                    v.shape().to_vec(),
+                    format!("{:?}", v.dtype()).to_lowercase(),
+                ),
+            )
+        })
         .collect();
     let theirs: BTreeMap<String, (Vec<usize>, String)> = case["tensors"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(n, v)| {
-            let shape = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+            let shape = v["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
             let dtype = v["dtype"].as_str().unwrap().replace("float32", "f32");
             (n.clone(), (shape, dtype))
         })
         .collect();
     assert_eq!(ours, theirs, "{case_name}: tensors");
     let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-    let metadata: BTreeMap<_, _> = metadata.metadata().clone().unwrap_or_default().into_iter().collect();
+    let metadata: BTreeMap<_, _> = metadata
+        .metadata()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let expected: BTreeMap<String, String> =
         serde_json::from_value(case["metadata"].clone()).unwrap();
     assert_eq!(metadata, expected, "{case_name}: metadata");
 
     // adapter_config.json: every key, every value (target_modules as a set).
     let mut ours: Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("adapter_config.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.path().join("adapter_config.json")).unwrap())
+            .unwrap();
     let mut theirs = case["adapter_config"].clone();
     for v in [&mut ours, &mut theirs] {
-        let mut t: Vec<String> = v["target_modules"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
+        let mut t: Vec<String> = v["target_modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_owned())
+            .collect();
         t.sort();
         v["target_modules"] = serde_json::json!(t);
     }
@@ -91,7 +121,9 @@ fn tiny_models_match_peft() {
         ("tiny_phi3_r8", Arch::Phi3),
     ] {
         let root = tempfile::tempdir().unwrap();
-        let Some(tiny) = common::tiny(arch, root.path()) else { return };
+        let Some(tiny) = common::tiny(arch, root.path()) else {
+            return;
+        };
         compare(case, &tiny.dir);
     }
 }

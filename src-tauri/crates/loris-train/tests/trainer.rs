@@ -41,7 +41,9 @@ fn run(trainer: &mut Trainer, stop_after: Option<usize>) -> Vec<f64> {
 #[test]
 fn full_fine_tuning_drives_a_tiny_dataset_loss_near_zero() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else {
+        return;
+    };
     let model = common::model(&tiny.dir, &Method::Full, DType::F32, 1);
     let config = TrainConfig {
         method: MethodKind::Full,
@@ -55,7 +57,8 @@ fn full_fine_tuning_drives_a_tiny_dataset_loss_near_zero() {
         max_steps: Some(80),
         ..TrainConfig::default()
     };
-    let mut trainer = Trainer::new(model, config, samples(), vec![], &root.path().join("out")).unwrap();
+    let mut trainer =
+        Trainer::new(model, config, samples(), vec![], &root.path().join("out")).unwrap();
     let losses = run(&mut trainer, None);
     eprintln!("loss {:.3} -> {:.4}", losses[0], losses[losses.len() - 1]);
     assert!(losses[0] > 5.0, "{}", losses[0]);
@@ -84,11 +87,20 @@ fn lora_config() -> TrainConfig {
 #[test]
 fn same_seed_same_curve_and_resume_continues_it() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Qwen3, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Qwen3, root.path()) else {
+        return;
+    };
     let method = Method::Lora(lora_config().lora);
     let fresh = |out: &str| {
         let model = common::model(&tiny.dir, &method, DType::F32, lora_config().seed);
-        Trainer::new(model, lora_config(), samples(), vec![], &root.path().join(out)).unwrap()
+        Trainer::new(
+            model,
+            lora_config(),
+            samples(),
+            vec![],
+            &root.path().join(out),
+        )
+        .unwrap()
     };
     let full = run(&mut fresh("a"), None);
     assert_eq!(full.len(), 6);
@@ -105,19 +117,35 @@ fn same_seed_same_curve_and_resume_continues_it() {
     let after = run(&mut resumed, None);
     assert_eq!(after.len(), 3);
     for (a, b) in after.iter().zip(&full[3..]) {
-        assert!((a - b).abs() < 1e-6 * b.abs().max(1.0), "{after:?} vs {:?}", &full[3..]);
+        assert!(
+            (a - b).abs() < 1e-6 * b.abs().max(1.0),
+            "{after:?} vs {:?}",
+            &full[3..]
+        );
     }
 }
 
 #[test]
 fn a_checkpoint_from_other_settings_is_refused() {
     let root = tempfile::tempdir().unwrap();
-    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else { return };
+    let Some(tiny) = common::tiny(Arch::Llama, root.path()) else {
+        return;
+    };
     let method = Method::Lora(lora_config().lora);
     let model = common::model(&tiny.dir, &method, DType::F32, 1);
-    let mut t = Trainer::new(model, lora_config(), samples(), vec![], &root.path().join("o")).unwrap();
+    let mut t = Trainer::new(
+        model,
+        lora_config(),
+        samples(),
+        vec![],
+        &root.path().join("o"),
+    )
+    .unwrap();
     run(&mut t, None);
-    let other = TrainConfig { learning_rate: 5e-3, ..lora_config() };
+    let other = TrainConfig {
+        learning_rate: 5e-3,
+        ..lora_config()
+    };
     let model = common::model(&tiny.dir, &method, DType::F32, 1);
     let err = Trainer::new(model, other, samples(), vec![], &root.path().join("o"))
         .unwrap()
@@ -126,11 +154,16 @@ fn a_checkpoint_from_other_settings_is_refused() {
         .unwrap();
     assert_eq!(err.code(), "train_bad_checkpoint");
     let model = common::model(&tiny.dir, &method, DType::F32, 1);
-    let err = Trainer::new(model, lora_config(), samples(), vec![], &root.path().join("o"))
-        .unwrap()
-        .resume(&root.path().join("o/no-such-checkpoint"))
-        .err()
-        .unwrap();
+    let err = Trainer::new(
+        model,
+        lora_config(),
+        samples(),
+        vec![],
+        &root.path().join("o"),
+    )
+    .unwrap()
+    .resume(&root.path().join("o/no-such-checkpoint"))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "io_error");
 }
-

@@ -21,7 +21,9 @@ use loris_train::rng::SplitMix64;
 use loris_train::run::compute_dtype;
 use loris_train::schedule::Schedule;
 use loris_train::weights::random_base;
-use loris_train::{Control, LoraConfig, Method, ReferenceOps, TrainConfig, TrainEvent, TrainModel, Trainer};
+use loris_train::{
+    Control, LoraConfig, Method, ReferenceOps, TrainConfig, TrainEvent, TrainModel, Trainer,
+};
 use serde::Serialize;
 
 use super::model_args::device_from;
@@ -90,8 +92,18 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
     let config = ModelConfig::from_file(&args.random_config)?;
     let base = random_base(&config, &device, dtype, 7)?;
     let vocab = base.spec.vocab;
-    let lora = LoraConfig { rank: args.rank, alpha: args.alpha, ..LoraConfig::default() };
-    let model = TrainModel::new(base, &Method::Lora(lora.clone()), 7, Arc::new(ReferenceOps), dtype)?;
+    let lora = LoraConfig {
+        rank: args.rank,
+        alpha: args.alpha,
+        ..LoraConfig::default()
+    };
+    let model = TrainModel::new(
+        base,
+        &Method::Lora(lora.clone()),
+        7,
+        Arc::new(ReferenceOps),
+        dtype,
+    )?;
     let mut rng = SplitMix64::new(11);
     // Something learnable, so that the loss shows training works: one seeded stretch of
     // `PERIOD` distinct ids from the first `DATA_VOCAB`, repeated to fill every sequence, so
@@ -101,7 +113,9 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
     let stretch: Vec<u32> = pool.into_iter().take(PERIOD).collect();
     let data: Vec<PackedSequence> = (0..args.batch * args.steps)
         .map(|k| {
-            let ids: Vec<u32> = (0..args.seq).map(|i| stretch[(i + k) % stretch.len()]).collect();
+            let ids: Vec<u32> = (0..args.seq)
+                .map(|i| stretch[(i + k) % stretch.len()])
+                .collect();
             let mut labels: Vec<i64> = ids[1..].iter().map(|t| i64::from(*t)).collect();
             labels.push(-100);
             PackedSequence {
@@ -126,7 +140,11 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
     };
     let out = tempfile_dir()?;
     let mut trainer = Trainer::new(model, train, data, vec![], &out)?;
-    let trainable_parameters = trainer.trainable().iter().map(|(_, v)| v.elem_count()).sum();
+    let trainable_parameters = trainer
+        .trainable()
+        .iter()
+        .map(|(_, v)| v.elem_count())
+        .sum();
     let mut steps = Vec::new();
     trainer.run(&mut |e| {
         if let TrainEvent::Step(m) = e {
@@ -137,7 +155,8 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
                     m.loss,
                     m.grad_norm,
                     m.tokens_per_s,
-                    m.memory_bytes.map_or("?".into(), crate::output::human_bytes)
+                    m.memory_bytes
+                        .map_or("?".into(), crate::output::human_bytes)
                 );
             }
             steps.push(StepRow {
@@ -151,7 +170,8 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
         Control::Continue
     })?;
     let timed: Vec<&StepRow> = steps.iter().skip(args.warmup_steps).collect();
-    let tokens_per_s = timed.iter().map(|s| s.tokens_per_s).sum::<f64>() / timed.len().max(1) as f64;
+    let tokens_per_s =
+        timed.iter().map(|s| s.tokens_per_s).sum::<f64>() / timed.len().max(1) as f64;
     let peak_memory_bytes = steps.iter().filter_map(|s| s.memory_bytes).max();
     let report = Report {
         device: loris_infer::device::device_name(&device),
@@ -174,7 +194,9 @@ pub fn run(args: &BenchTrainArgs, json: bool) -> anyhow::Result<()> {
             report.tokens_per_s.round(),
             args.warmup_steps + 1,
             args.steps,
-            report.peak_memory_bytes.map_or("?".into(), crate::output::human_bytes)
+            report
+                .peak_memory_bytes
+                .map_or("?".into(), crate::output::human_bytes)
         );
         Ok(())
     }

@@ -201,8 +201,16 @@ fn resolve(args: &TrainArgs) -> anyhow::Result<RunSpec> {
     if args.full_sequence {
         c.responses_only = false;
     }
-    let model = args.model.clone().or(file.model).context("--model is required")?;
-    let dataset = args.dataset.clone().or(file.dataset).context("--dataset is required")?;
+    let model = args
+        .model
+        .clone()
+        .or(file.model)
+        .context("--model is required")?;
+    let dataset = args
+        .dataset
+        .clone()
+        .or(file.dataset)
+        .context("--dataset is required")?;
     let output = args
         .output
         .clone()
@@ -212,9 +220,18 @@ fn resolve(args: &TrainArgs) -> anyhow::Result<RunSpec> {
         Some(f) => Some(parse_format(f)?),
         None => None,
     };
-    let device = device_from(args.device.as_deref().or(file.device.as_deref()).or(Some("cpu")))?;
+    let device = device_from(
+        args.device
+            .as_deref()
+            .or(file.device.as_deref())
+            .or(Some("cpu")),
+    )?;
     Ok(RunSpec {
-        paths: RunPaths { model, dataset, output },
+        paths: RunPaths {
+            model,
+            dataset,
+            output,
+        },
         config: c,
         dataset: DatasetSettings {
             format,
@@ -256,8 +273,10 @@ pub fn run(service: &loris_core::Service, args: &TrainArgs, json: bool) -> anyho
     let bar = (!json).then(|| {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_position(trainer.step as u64);
         bar
@@ -293,13 +312,21 @@ pub fn run(service: &loris_core::Service, args: &TrainArgs, json: bool) -> anyho
                 }
             }
             TrainEvent::Checkpoint { step, path } => {
-                let _ = loris_train::runs::record_checkpoint(store, &run_id, &path.to_string_lossy());
+                let _ =
+                    loris_train::runs::record_checkpoint(store, &run_id, &path.to_string_lossy());
                 if json {
-                    println!("{}", serde_json::json!({ "step": step, "checkpoint": path }));
+                    println!(
+                        "{}",
+                        serde_json::json!({ "step": step, "checkpoint": path })
+                    );
                 }
             }
         }
-        if stop.load(Ordering::Relaxed) { Control::StopAndSave } else { Control::Continue }
+        if stop.load(Ordering::Relaxed) {
+            Control::StopAndSave
+        } else {
+            Control::Continue
+        }
     };
     let outcome = match trainer.run(&mut observe) {
         Ok(o) => o,
@@ -325,7 +352,11 @@ pub fn run(service: &loris_core::Service, args: &TrainArgs, json: bool) -> anyho
             serde_json::json!({ "done": state, "steps": trainer.step, "output": written })
         );
     } else if let Some(p) = written {
-        println!("{state} after {} steps; wrote {}", trainer.step, p.display());
+        println!(
+            "{state} after {} steps; wrote {}",
+            trainer.step,
+            p.display()
+        );
     }
     Ok(())
 }

@@ -50,7 +50,8 @@ pub fn packed(samples: &[&[u32]], len: usize) -> PackedSequence {
     for (k, sample) in samples.iter().enumerate() {
         for (i, t) in sample.iter().enumerate() {
             s.input_ids.push(*t);
-            s.labels.push(sample.get(i + 1).map_or(-100, |n| i64::from(*n)));
+            s.labels
+                .push(sample.get(i + 1).map_or(-100, |n| i64::from(*n)));
             s.position_ids.push(i as u32);
             s.segment_ids.push(k as u32);
         }
