@@ -43,7 +43,7 @@ fn spec(
         config: TrainConfig {
             batch_size: 1,
             grad_accum: 1,
-            seq_len: 32,
+            seq_len: 128,
             max_steps: Some(steps),
             ..TrainConfig::default()
         },
