@@ -241,3 +241,58 @@ fn a_killed_run_resumes_on_the_same_loss_curve() {
         );
     }
 }
+
+#[test]
+fn a_toml_config_file_sets_the_run_and_flags_win_over_it() {
+    let Some((root, model, data)) = setup() else {
+        return;
+    };
+    let out_dir = root.path().join("from-toml");
+    let config = root.path().join("train.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "model = {model:?}\ndataset = {data:?}\noutput = {:?}\n\n[training]\nmax_steps = 5\nbatch_size = 1\ngrad_accum = 1\nseq_len = 64\nlearning_rate = 0.005\n\n[training.lora]\nrank = 4\nalpha = 8.0\ndropout = 0.0\nrslora = true\ntargets = [\"q_proj\", \"v_proj\"]\n",
+            out_dir.to_string_lossy()
+        ),
+    )
+    .unwrap();
+    let out = loris(
+        root.path(),
+        &[
+            "--json",
+            "train",
+            "--config",
+            config.to_str().unwrap(),
+            "--max-steps",
+            "2",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        losses(&json_lines(&out.stdout)).len(),
+        2,
+        "--max-steps wins over the file"
+    );
+    let adapter: Value = serde_json::from_slice(
+        &std::fs::read(out_dir.join("adapter/adapter_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(adapter["r"], 4);
+    assert_eq!(adapter["use_rslora"], true);
+    assert_eq!(
+        adapter["target_modules"],
+        serde_json::json!(["q_proj", "v_proj"])
+    );
+
+    std::fs::write(&config, "[training]\nno_such_setting = 1\n").unwrap();
+    let out = loris(
+        root.path(),
+        &["--json", "train", "--config", config.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+}

@@ -10,6 +10,7 @@ use crate::error::{Result, TrainError};
 use crate::rng::{SplitMix64, name_hash};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct LoraConfig {
     pub rank: usize,
     pub alpha: f64,

@@ -164,3 +164,48 @@ async fn stop_and_save_writes_a_checkpoint_and_the_adapter() {
     );
     assert!(out.join("adapter/adapter_config.json").is_file());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_ends_the_run_without_an_adapter() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(tiny) = common::tiny(Arch::Llama, &root.path().join("m")) else {
+        return;
+    };
+    let service = Service::open(DataDir::at(root.path().join("data"))).unwrap();
+    let jobs = Arc::new(TrainJobs::default());
+    let data = dataset(root.path());
+    let out = root.path().join("out");
+    let started = jobs
+        .start(
+            service.jobs(),
+            service.store(),
+            spec(&tiny.dir, &data, &out, 10_000),
+        )
+        .unwrap();
+    loop {
+        let events = service
+            .events()
+            .since(0, Some(&started.job_id), 100)
+            .unwrap();
+        if events.iter().any(|e| e.payload["kind"] == "step") {
+            break;
+        }
+        let r = service.jobs().get(&started.job_id).unwrap();
+        assert!(!r.state.is_final(), "the run ended early: {:?}", r.error);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    service.jobs().cancel(&started.job_id).unwrap();
+    let record = loop {
+        let r = service.jobs().get(&started.job_id).unwrap();
+        if r.state.is_final() {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(record.state, JobState::Cancelled);
+    let run = runs::get(service.store(), &started.run_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.state, "cancelled");
+    assert!(!out.join("adapter").exists());
+}
