@@ -53,7 +53,7 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
         ("models_loaded", json!({ "accessToken": "" })),
         (
             "model_load",
-            json!({ "accessToken": "", "path": "/nowhere.gguf", "id": null, "dequantize": "auto" }),
+            json!({ "accessToken": "", "path": "/nowhere.gguf", "id": null, "dequantize": "auto", "adapter": null }),
         ),
         ("model_unload", json!({ "accessToken": "", "id": "m" })),
         ("starter_model", json!({ "accessToken": "" })),

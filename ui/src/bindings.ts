@@ -52,10 +52,12 @@ export const commands = {
 	/**  The models ready to serve, sorted by id. */
 	modelsLoaded: (accessToken: string) => typedError<LoadedModelInfo[], ApiError>(__TAURI_INVOKE("models_loaded", { accessToken })),
 	/**
-	 *  Loads a GGUF file or a Hugging Face folder under `id` (default: the file or folder name)
-	 *  and returns when it is ready, or with the load's error code. Progress arrives as events.
+	 *  Loads a GGUF file or a Hugging Face folder under `id` (default: the file or folder name),
+	 *  with a LoRA adapter (PEFT layout) merged in when `adapter` names one, and returns when it is
+	 *  ready, or with the load's error code. Progress arrives as events. The same file loaded
+	 *  with and without an adapter, under two ids, is what compare mode puts side by side.
 	 */
-	modelLoad: (accessToken: string, path: string, id: string | null, dequantize: Dequantize) => typedError<LoadedModelInfo, ApiError>(__TAURI_INVOKE("model_load", { accessToken, path, id, dequantize })),
+	modelLoad: (accessToken: string, path: string, id: string | null, dequantize: Dequantize, adapter: string | null) => typedError<LoadedModelInfo, ApiError>(__TAURI_INVOKE("model_load", { accessToken, path, id, dequantize, adapter })),
 	/**  Unloads `id`; requests already running on it finish first. */
 	modelUnload: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("model_unload", { accessToken, id })),
 	/**  The starter model's file on this machine, if it is anywhere Loris Studio looks. */

@@ -141,8 +141,10 @@ pub fn models_loaded(
     Ok(loaded_models(&state.models))
 }
 
-/// Loads a GGUF file or a Hugging Face folder under `id` (default: the file or folder name)
-/// and returns when it is ready, or with the load's error code. Progress arrives as events.
+/// Loads a GGUF file or a Hugging Face folder under `id` (default: the file or folder name),
+/// with a LoRA adapter (PEFT layout) merged in when `adapter` names one, and returns when it is
+/// ready, or with the load's error code. Progress arrives as events. The same file loaded
+/// with and without an adapter, under two ids, is what compare mode puts side by side.
 #[tauri::command]
 #[specta::specta]
 pub async fn model_load(
@@ -151,11 +153,18 @@ pub async fn model_load(
     path: String,
     id: Option<String>,
     dequantize: Dequantize,
+    adapter: Option<String>,
 ) -> Result<LoadedModelInfo, ApiError> {
     state.authorize(&access_token)?;
     let registry = Arc::clone(&state.models);
     match tauri::async_runtime::spawn_blocking(move || {
-        load_model(&registry, &path, id.as_deref(), dequantize)
+        load_model(
+            &registry,
+            &path,
+            id.as_deref(),
+            dequantize,
+            adapter.as_deref(),
+        )
     })
     .await
     {
@@ -212,6 +221,7 @@ pub fn load_model(
     path: &str,
     id: Option<&str>,
     dequantize: Dequantize,
+    adapter: Option<&str>,
 ) -> Result<LoadedModelInfo, ApiError> {
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
@@ -240,6 +250,10 @@ pub fn load_model(
     let options = LoadOptions {
         dequantize,
         device: loris_infer::device::default_device(),
+        adapter: adapter
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(PathBuf::from),
         ..LoadOptions::default()
     };
     let engine = registry.load(&id, &path, options).map_err(infer_error)?;
@@ -304,6 +318,31 @@ mod tests {
     use loris_infer::EngineOptions;
 
     #[test]
+    fn a_missing_adapter_folder_is_a_typed_error() {
+        let places = starter_model_places(
+            Path::new("/nowhere"),
+            std::env::var_os("LORIS_FIXTURES"),
+            home_dir(),
+        );
+        let Some(path) = first_file(&places) else {
+            eprintln!("skipped: {STARTER_MODEL_FILE} is not in the fixture cache");
+            return;
+        };
+        let registry = ModelRegistry::new(EngineOptions::default());
+        let err = load_model(
+            &registry,
+            &path.display().to_string(),
+            Some("with-adapter"),
+            Dequantize::On,
+            Some("/nowhere/adapter"),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "io", "{err:?}");
+        assert!(err.message.contains("adapter_config.json"), "{err:?}");
+        assert!(loaded_models(&registry).is_empty());
+    }
+
+    #[test]
     fn models_are_named_after_their_file_or_folder() {
         assert_eq!(
             default_id(Path::new("/m/SmolLM2-135M-Instruct.Q4_1.gguf")).as_deref(),
@@ -352,11 +391,18 @@ mod tests {
     #[test]
     fn a_bad_load_request_has_a_typed_error_and_loads_nothing() {
         let registry = ModelRegistry::new(EngineOptions::default());
-        let err = load_model(&registry, "  ", None, Dequantize::Auto).unwrap_err();
+        let err = load_model(&registry, "  ", None, Dequantize::Auto, None).unwrap_err();
         assert_eq!(err.code, "invalid_input");
 
         let mut events = registry.subscribe();
-        let err = load_model(&registry, "/nowhere/model.gguf", None, Dequantize::Auto).unwrap_err();
+        let err = load_model(
+            &registry,
+            "/nowhere/model.gguf",
+            None,
+            Dequantize::Auto,
+            None,
+        )
+        .unwrap_err();
         assert_ne!(err.code, "internal", "{err}");
         assert!(loaded_models(&registry).is_empty());
         // The failure reaches subscribers, under the default id.
@@ -391,6 +437,7 @@ mod tests {
             &path.display().to_string(),
             Some(STARTER_MODEL_ID),
             Dequantize::Off,
+            None,
         )
         .unwrap();
         assert_eq!(loaded.id, STARTER_MODEL_ID);

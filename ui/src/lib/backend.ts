@@ -280,9 +280,14 @@ export function modelsLoaded(): Promise<LoadedModelInfo[]> {
  * Loads a GGUF file or a model folder under `id` (default: its file or folder name). Resolves
  * when it is ready; progress arrives through `onModelEvent`.
  */
-export function modelLoad(path: string, id: string | null, dequantize: Dequantize): Promise<LoadedModelInfo> {
+export function modelLoad(
+  path: string,
+  id: string | null,
+  dequantize: Dequantize,
+  adapter: string | null = null,
+): Promise<LoadedModelInfo> {
   return isTauri()
-    ? guarded((token) => commands.modelLoad(token, path, id, dequantize))
+    ? guarded((token) => commands.modelLoad(token, path, id, dequantize, adapter))
     : Promise.reject(new BackendError("unsupported", "Loading models needs the Loris Studio desktop app."));
 }
 

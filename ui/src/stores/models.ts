@@ -25,7 +25,8 @@ type ModelsState = {
 type ModelsStore = ModelsState & {
   refresh: () => Promise<void>;
   /** Loads a model; resolves with it, or rejects with the backend's error. */
-  load: (path: string, id: string | null, dequantize: Dequantize) => Promise<LoadedModelInfo>;
+  /** `adapter`: a LoRA adapter folder (PEFT layout) merged into the weights as they load. */
+  load: (path: string, id: string | null, dequantize: Dequantize, adapter?: string | null) => Promise<LoadedModelInfo>;
   unload: (id: string) => Promise<void>;
   /** Applies one event of the backend's model registry. */
   apply: (event: ModelEventPayload) => void;
@@ -81,8 +82,8 @@ export const useModelsStore = create<ModelsStore>()((set, get) => ({
       set({ status: "error", error: toBackendError(error) });
     }
   },
-  load: async (path, id, dequantize) => {
-    const model = await modelLoad(path, id, dequantize);
+  load: async (path, id, dequantize, adapter = null) => {
+    const model = await modelLoad(path, id, dequantize, adapter);
     // The `loaded` event says the same; this covers a window that was not listening.
     set((state) => ({ loaded: upsert(state.loaded, model), loading: without(state.loading, model.id) }));
     return model;

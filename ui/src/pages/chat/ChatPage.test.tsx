@@ -276,7 +276,7 @@ describe("chat page", () => {
     vi.mocked(backend.modelLoad).mockReturnValue(new Promise(() => undefined));
     render(<ChatPage />);
     fireEvent.click(await screen.findByTestId("chat-load-local"));
-    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, SMOL.id, "on");
+    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, SMOL.id, "on", null);
     act(() => emitModel({ type: "loading", id: SMOL.id, path: SMOL.path }));
     act(() => emitModel({ type: "progress", id: SMOL.id, fraction: 0.5 }));
     expect(await screen.findByTestId("chat-load-progress")).toHaveAttribute("value", "0.5");
@@ -299,6 +299,7 @@ describe("chat page", () => {
       "/hf/hub/models--google--gemma-3-270m/snapshots/abc",
       "gemma-3-270m",
       "auto",
+      null,
     );
   });
 

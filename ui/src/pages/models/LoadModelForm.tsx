@@ -23,6 +23,7 @@ export function LoadModelForm() {
   const [path, setPath] = useState("");
   const [id, setId] = useState("");
   const [dequantize, setDequantize] = useState<Dequantize>("auto");
+  const [adapter, setAdapter] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
 
@@ -32,11 +33,12 @@ export function LoadModelForm() {
     if (!trimmed) return;
     setBusy(true);
     setError(null);
-    load(trimmed, id.trim() || null, dequantize).then(
+    load(trimmed, id.trim() || null, dequantize, adapter.trim() || null).then(
       () => {
         setBusy(false);
         setPath("");
         setId("");
+        setAdapter("");
       },
       (caught: unknown) => {
         setBusy(false);
@@ -94,6 +96,19 @@ export function LoadModelForm() {
             ))}
           </select>
         </div>
+      </div>
+      <div className="flex min-w-0 flex-col gap-1.5">
+        <label htmlFor="load-model-adapter" className="text-sm font-medium">
+          LoRA adapter (optional)
+        </label>
+        <input
+          id="load-model-adapter"
+          data-testid="load-model-adapter"
+          value={adapter}
+          onChange={(event) => setAdapter(event.target.value)}
+          placeholder="a folder with adapter_config.json, e.g. from the Train page"
+          className={CONTROL_CLASS}
+        />
       </div>
       <div>
         <Button type="submit" disabled={busy || !path.trim()} data-testid="load-model-submit">

@@ -61,7 +61,7 @@ describe("loaded models", () => {
     fireEvent.change(screen.getByTestId("load-model-path"), { target: { value: ` ${SMOL.path} ` } });
     fireEvent.change(screen.getByTestId("load-model-dequantize"), { target: { value: "off" } });
     fireEvent.click(screen.getByTestId("load-model-submit"));
-    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, null, "off");
+    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, null, "off", null);
     expect(screen.getByTestId("load-model-submit")).toBeDisabled();
 
     send({ type: "loading", id: SMOL.id, path: SMOL.path });
@@ -79,6 +79,16 @@ describe("loaded models", () => {
     expect(row).toHaveTextContent("Q4_1 → f32");
     expect(row).toHaveTextContent("135 M parameters");
     expect(screen.getByTestId("load-model-path")).toHaveValue("");
+  });
+
+  it("loads a model with a LoRA adapter under its own name", () => {
+    vi.mocked(backend.modelLoad).mockReturnValue(new Promise(() => undefined));
+    render(<ModelsPage />);
+    fireEvent.change(screen.getByTestId("load-model-path"), { target: { value: SMOL.path } });
+    fireEvent.change(screen.getByTestId("load-model-id"), { target: { value: "smol-tuned" } });
+    fireEvent.change(screen.getByTestId("load-model-adapter"), { target: { value: " /runs/a/adapter " } });
+    fireEvent.click(screen.getByTestId("load-model-submit"));
+    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, "smol-tuned", "auto", "/runs/a/adapter");
   });
 
   it("shows a failed load with its code", async () => {
@@ -110,7 +120,7 @@ describe("loaded models", () => {
     vi.mocked(backend.modelLoad).mockResolvedValue(SMOL);
     render(<ModelsPage />);
     fireEvent.click(await screen.findByRole("button", { name: /Load the starter model/ }));
-    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, SMOL.id, "auto");
+    expect(backend.modelLoad).toHaveBeenCalledWith(SMOL.path, SMOL.id, "auto", null);
     expect(await screen.findByRole("button", { name: /Starter model loaded/ })).toBeDisabled();
     expect(useModelsStore.getState().loaded).toEqual([SMOL]);
   });
