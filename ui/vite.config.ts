@@ -31,6 +31,8 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
+    // Above the 5 s that `findBy*` may wait (src/test/setup.ts).
+    testTimeout: 20000,
     css: false,
     restoreMocks: true,
     unstubGlobals: true,
