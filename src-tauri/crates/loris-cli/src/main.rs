@@ -52,6 +52,9 @@ enum Command {
     /// Users: first-run setup without a window, password reset, list.
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Data recipes (Unsloth Studio's format): validate a file, preview its rows.
+    #[command(subcommand)]
+    Recipe(commands::recipe::RecipeCommand),
 }
 
 fn main() -> ExitCode {
@@ -81,5 +84,6 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Estimate(args) => commands::estimate::run(args, cli.json),
         Command::Train(args) => commands::train::run(&service, args, cli.json),
         Command::User(cmd) => commands::user::run(&service, cmd, cli.json),
+        Command::Recipe(cmd) => commands::recipe::run(cmd, cli.json),
     }
 }

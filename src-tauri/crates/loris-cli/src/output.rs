@@ -23,6 +23,11 @@ pub fn print_error(err: &anyhow::Error, json: bool) {
         ApiError::new(train.code(), train.to_string())
     } else if let Some(data) = err.downcast_ref::<loris_datasets::DatasetError>() {
         ApiError::new(data.code(), data.to_string())
+    } else if let Some(recipe) = err.downcast_ref::<loris_recipes::RecipeError>() {
+        ApiError {
+            details: recipe.details(),
+            ..ApiError::new(recipe.code(), recipe.to_string())
+        }
     } else if let Some(hw) = err.downcast_ref::<loris_hardware::HardwareError>() {
         ApiError {
             details: hw.details(),

@@ -7,6 +7,7 @@ pub mod hw;
 pub mod info;
 pub mod jobs;
 pub mod model_args;
+pub mod recipe;
 pub mod serve;
 pub mod train;
 pub mod user;

@@ -223,6 +223,35 @@ pub const MIGRATIONS: &[Migration] = &[
         );
     "#,
     },
+    Migration {
+        version: 6,
+        name: "data recipes and their runs (loris-recipes)",
+        sql: r#"
+        CREATE TABLE recipes (
+            id          TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            -- The recipe document exactly as imported or saved, unknown fields included.
+            json        TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE recipe_runs (
+            id          TEXT PRIMARY KEY,
+            recipe_id   TEXT NOT NULL REFERENCES recipes(id) ON DELETE CASCADE,
+            -- preview | full
+            kind        TEXT NOT NULL,
+            -- queued | running | completed | cancelled | failed | interrupted
+            state       TEXT NOT NULL,
+            rows_done   INTEGER NOT NULL DEFAULT 0,
+            -- Where the rows went (a file or folder), once known.
+            output      TEXT,
+            error       TEXT,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX recipe_runs_by_recipe ON recipe_runs(recipe_id, created_at);
+    "#,
+    },
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
