@@ -115,7 +115,7 @@ try {
   // Chat with the starter model (dequantized, greedy): the reference answer streams in.
   await check("chat: load the starter model", async () => {
     await session.click('[data-testid="nav-chat"]');
-    await session.click('[data-testid="chat-load-starter"]');
+    await session.click('[data-testid="chat-load-local"]');
     await session.waitFor('[data-testid="chat-model-picker"]', 120000);
   });
   await check("chat: greedy answer streams in and says Paris", async () => {
@@ -162,8 +162,9 @@ try {
     await again.click('[data-testid="login-submit"]');
     await again.waitFor('[data-testid="nav-chat"]', 30000);
     await again.click('[data-testid="nav-chat"]');
-    // Titles are cut with an ellipsis on screen; the full title is the button's tooltip.
-    const thread = '[data-testid="chat-thread"][title^="What is the capital"]';
+    // The model titles a thread after its first exchange, so the title's words are the
+    // model's; the other thread is the stopped story (titles are full in the tooltip).
+    const thread = '[data-testid="chat-thread"]:not([title^="Write a long story"])';
     await again.waitFor(thread, 30000).catch(async (error) => {
       writeFileSync(join(outDir, "chat-after-restart.png"), await again.screenshot());
       throw error;
