@@ -336,13 +336,8 @@ impl TrainModel {
         let block = &self.blocks[i];
         let ops = &*self.ops;
         let (b, t, _) = x.dims3()?;
-        let mut phase = crate::step::phase_timer(&self.device);
-        let profile = i == 1 && std::env::var_os("LORIS_TRAIN_PHASES_BLOCK").is_some();
-        let mut phase = move |n: &str| {
-            if profile {
-                phase(n)
-            }
-        };
+        let profile = i == 1 && crate::step::phases_enabled().1;
+        let mut phase = crate::step::phase_timer(&self.device, profile);
         phase("start");
         let h = ops.rms_norm(x, &self.norm_weight(&block.input_norm)?, spec.eps)?;
         phase("norm");

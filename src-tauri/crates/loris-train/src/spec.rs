@@ -63,7 +63,7 @@ impl ArchSpec {
         let rope_dim =
             ((config.head_dim as f64) * config.rope.partial_rotary_factor).round() as usize;
         let scaling = rope_scaling(&config.rope.scaling)?;
-        let inv_freq = inv_freq(rope_dim, config.rope.theta, &scaling)?;
+        let inv_freq = inv_freq_of(rope_dim, config.rope.theta, &scaling)?;
         let local_inv_freq = match config.rope.local_theta {
             Some(theta) if arch == Architecture::Gemma3 => {
                 Some(inv_freq_of(rope_dim, theta, &RopeScaling::None)?)
@@ -166,7 +166,7 @@ impl ArchSpec {
             }
         };
         // Llama 3.1+'s scaling is a tensor in GGUF; the caller applies it (see `weights`).
-        let inv_freq = inv_freq(rope_dim, base, &scaling)?;
+        let inv_freq = inv_freq_of(rope_dim, base, &scaling)?;
         let window = file.opt_usize(&key("attention.sliding_window"))?;
         let windows: Vec<Option<usize>> = match arch {
             // Gemma 2: even layers slide.
@@ -322,10 +322,6 @@ fn rope_scaling(scaling: &loris_models::config::RopeScaling) -> Result<RopeScali
             )));
         }
     })
-}
-
-fn inv_freq(dim: usize, base: f64, scaling: &RopeScaling) -> Result<Vec<f32>> {
-    inv_freq_of(dim, base, scaling)
 }
 
 /// The inference engine's frequencies, so training and generation rotate identically.

@@ -15,10 +15,22 @@ use crate::error::Result;
 use crate::lora::DropoutSeed;
 use crate::model::TrainModel;
 
+/// Whether `LORIS_TRAIN_PHASES` (per step) and `LORIS_TRAIN_PHASES_BLOCK` (inside block 1)
+/// timings were asked for; read once, as the timers sit on the per-block path.
+pub(crate) fn phases_enabled() -> (bool, bool) {
+    static FLAGS: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
+    *FLAGS.get_or_init(|| {
+        let step = std::env::var_os("LORIS_TRAIN_PHASES").is_some();
+        (
+            step,
+            step && std::env::var_os("LORIS_TRAIN_PHASES_BLOCK").is_some(),
+        )
+    })
+}
+
 /// With `LORIS_TRAIN_PHASES=1`, each micro-batch prints where its time went (the device is
 /// synchronized at each phase boundary, which itself costs a little).
-pub(crate) fn phase_timer(device: &candle_core::Device) -> impl FnMut(&str) {
-    let on = std::env::var_os("LORIS_TRAIN_PHASES").is_some();
+pub(crate) fn phase_timer(device: &candle_core::Device, on: bool) -> impl FnMut(&str) {
     let device = device.clone();
     let mut last = std::time::Instant::now();
     move |name: &str| {
@@ -78,7 +90,7 @@ pub fn loss_and_grads(
     normalizer: f64,
     grads: &mut Grads,
 ) -> Result<MicroResult> {
-    let mut phase = phase_timer(&model.device);
+    let mut phase = phase_timer(&model.device, phases_enabled().0);
     let ctx = batch.context(&model.spec, model.dtype, dropout)?;
     phase("context");
     let blocks = model.blocks();

@@ -259,7 +259,7 @@ impl Trainer {
         );
         self.optim.step(&self.vars, &grads, lr)?;
         drop(grads);
-        if std::env::var_os("LORIS_TRAIN_PHASES").is_some() {
+        if crate::step::phases_enabled().0 {
             let _ = self.model.device.synchronize();
             eprintln!(
                 "  phase {:<10} {:>8.1} ms",

@@ -54,6 +54,30 @@ fn spec(
     }
 }
 
+/// Waits for the job's final record.
+async fn finished(service: &Service, job_id: &str) -> loris_core::JobRecord {
+    loop {
+        let r = service.jobs().get(job_id).unwrap();
+        if r.state.is_final() {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits for the job's first step event; fails if the job ends before one.
+async fn first_step(service: &Service, job_id: &str) {
+    loop {
+        let events = service.events().since(0, Some(job_id), 100).unwrap();
+        if events.iter().any(|e| e.payload["kind"] == "step") {
+            return;
+        }
+        let r = service.jobs().get(job_id).unwrap();
+        assert!(!r.state.is_final(), "the run ended early: {:?}", r.error);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_reports_every_step_and_keeps_its_history() {
     let root = tempfile::tempdir().unwrap();
@@ -70,13 +94,7 @@ async fn a_run_reports_every_step_and_keeps_its_history() {
             spec(&tiny.dir, &data, &root.path().join("out"), 4),
         )
         .unwrap();
-    let record = loop {
-        let r = service.jobs().get(&started.job_id).unwrap();
-        if r.state.is_final() {
-            break r;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let record = finished(&service, &started.job_id).await;
     assert_eq!(record.state, JobState::Completed, "{:?}", record.error);
     let progress: Vec<_> = service
         .events()
@@ -131,25 +149,9 @@ async fn stop_and_save_writes_a_checkpoint_and_the_adapter() {
             spec(&tiny.dir, &data, &out, 10_000),
         )
         .unwrap();
-    // Wait for a first step, then ask to stop.
-    loop {
-        let steps = service
-            .events()
-            .since(0, Some(&started.job_id), 100)
-            .unwrap();
-        if steps.iter().any(|e| e.payload["kind"] == "step") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    first_step(&service, &started.job_id).await;
     assert!(jobs.stop_and_save(&started.job_id));
-    let record = loop {
-        let r = service.jobs().get(&started.job_id).unwrap();
-        if r.state.is_final() {
-            break r;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let record = finished(&service, &started.job_id).await;
     assert_eq!(record.state, JobState::Completed, "{:?}", record.error);
     let run = runs::get(service.store(), &started.run_id)
         .unwrap()
@@ -182,26 +184,9 @@ async fn cancel_ends_the_run_without_an_adapter() {
             spec(&tiny.dir, &data, &out, 10_000),
         )
         .unwrap();
-    loop {
-        let events = service
-            .events()
-            .since(0, Some(&started.job_id), 100)
-            .unwrap();
-        if events.iter().any(|e| e.payload["kind"] == "step") {
-            break;
-        }
-        let r = service.jobs().get(&started.job_id).unwrap();
-        assert!(!r.state.is_final(), "the run ended early: {:?}", r.error);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    first_step(&service, &started.job_id).await;
     service.jobs().cancel(&started.job_id).unwrap();
-    let record = loop {
-        let r = service.jobs().get(&started.job_id).unwrap();
-        if r.state.is_final() {
-            break r;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let record = finished(&service, &started.job_id).await;
     assert_eq!(record.state, JobState::Cancelled);
     let run = runs::get(service.store(), &started.run_id)
         .unwrap()
