@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as backend from "../../lib/backend";
 import type * as BackendModule from "../../lib/backend";
@@ -73,7 +73,8 @@ describe("LAN API section", () => {
     });
     expect(await screen.findByTestId("lan-api-url")).toHaveTextContent("http://127.0.0.1:8139");
     expect(toggle).toHaveAttribute("aria-checked", "true");
-    expect(backend.serverRequests).toHaveBeenCalled();
+    // The request log is polled from an effect that runs after the render the URL appeared in.
+    await waitFor(() => expect(backend.serverRequests).toHaveBeenCalled());
 
     fireEvent.click(toggle);
     expect(backend.serverStop).toHaveBeenCalledTimes(1);
