@@ -124,8 +124,27 @@ pub enum RecipeError {
         attempts: u32,
         message: String,
     },
-    #[error("column `{column}` of type `{column_type}` cannot be generated yet")]
-    Unsupported { column: String, column_type: String },
+    #[error("model alias `{alias}`: {message}")]
+    ProviderSetup { alias: String, message: String },
+    #[error("the run was cancelled")]
+    Cancelled,
+    #[error(
+        "more than {:.0}% of the last {window} model calls failed, so the run stopped; the last error: {last_error}",
+        .rate * 100.0
+    )]
+    ErrorRateExceeded {
+        rate: f64,
+        window: usize,
+        last_error: String,
+    },
+    #[error("the run folder `{path}` holds a run of another recipe or other settings: {reason}")]
+    RunMismatch { path: String, reason: String },
+    #[error("the run folder `{path}` is damaged: {reason}")]
+    RunDamaged { path: String, reason: String },
+    #[error("seed data: {message}")]
+    Seed { code: &'static str, message: String },
+    #[error("output files: {message}")]
+    Output { code: &'static str, message: String },
     #[error("invalid option `{field}`: {reason}")]
     InvalidOption { field: &'static str, reason: String },
     #[error("no recipe with id `{id}`")]
@@ -162,7 +181,12 @@ impl RecipeError {
             RecipeError::NoProvider { .. } => "recipe_no_provider",
             RecipeError::Llm { .. } => "recipe_llm_failed",
             RecipeError::InvalidLlmOutput { .. } => "recipe_invalid_llm_output",
-            RecipeError::Unsupported { .. } => "recipe_unsupported_column",
+            RecipeError::ProviderSetup { .. } => "recipe_provider_setup",
+            RecipeError::Cancelled => "recipe_cancelled",
+            RecipeError::ErrorRateExceeded { .. } => "recipe_error_rate_exceeded",
+            RecipeError::RunMismatch { .. } => "recipe_run_mismatch",
+            RecipeError::RunDamaged { .. } => "recipe_run_damaged",
+            RecipeError::Seed { code, .. } | RecipeError::Output { code, .. } => code,
             RecipeError::InvalidOption { .. } => "recipe_invalid_option",
             RecipeError::NotFound { .. } => "recipe_not_found",
             RecipeError::Io { .. } => "recipe_io",
@@ -185,11 +209,19 @@ impl RecipeError {
             | RecipeError::InvalidLlmOutput { column, row, .. } => {
                 Some(json!({ "column": column, "row": row }))
             }
-            RecipeError::NoProvider { column } | RecipeError::Unsupported { column, .. } => {
-                Some(json!({ "column": column }))
-            }
+            RecipeError::NoProvider { column } => Some(json!({ "column": column })),
+            RecipeError::ProviderSetup { alias, .. } => Some(json!({ "alias": alias })),
             RecipeError::NotFound { id } => Some(json!({ "id": id })),
             _ => None,
+        }
+    }
+}
+
+impl From<loris_tabular::TabularError> for RecipeError {
+    fn from(err: loris_tabular::TabularError) -> Self {
+        RecipeError::Output {
+            code: err.code(),
+            message: err.to_string(),
         }
     }
 }

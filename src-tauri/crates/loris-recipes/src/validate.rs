@@ -11,7 +11,10 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 use serde_json::Value;
 
+use crate::checks::ValidationSpec;
 use crate::error::ValidationError;
+use crate::processors::Transform;
+use crate::providers::InferenceParams;
 use crate::format::{Column, RecipeDocument};
 use crate::samplers::{CONVERSIONS, SamplerSpec};
 
@@ -38,7 +41,17 @@ pub struct Plan {
 
 /// Validates `doc`, returning the generation order or every problem found.
 pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
+    validate_with_seed(doc, &[])
+}
+
+/// Validates `doc` when its rows start from a seed whose columns are `seed_columns`: templates
+/// may name those columns too.
+pub fn validate_with_seed(
+    doc: &RecipeDocument,
+    seed_columns: &[String],
+) -> Result<Plan, Vec<ValidationError>> {
     let mut errors = Vec::new();
+    let seed_names: HashSet<&str> = seed_columns.iter().map(String::as_str).collect();
     let columns = doc.recipe.columns();
 
     // Names: the first column with a name is the one references resolve to.
@@ -70,6 +83,15 @@ pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
                 provider: provider.clone(),
             });
         }
+    }
+    for (i, config) in doc.recipe.model_configs().iter().enumerate() {
+        let path = format!("recipe.model_configs[{i}].inference_parameters");
+        if let Err(found) = InferenceParams::parse(config.inference_parameters.as_ref(), &path) {
+            errors.extend(found);
+        }
+    }
+    if let Err(found) = Transform::from_recipe(doc) {
+        errors.extend(found);
     }
     let aliases: HashSet<&str> = doc
         .recipe
@@ -177,6 +199,9 @@ pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
                 }
             }
             Column::Validation(c) => {
+                if let Err(err) = ValidationSpec::parse(c, &base) {
+                    errors.push(err);
+                }
                 for (k, target) in c.target_columns.iter().enumerate() {
                     refs.push((target.clone(), format!("{base}.target_columns[{k}]")));
                 }
@@ -212,6 +237,7 @@ pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
                 Some(&j) => {
                     graph.add_edge(i, j, ());
                 }
+                None if seed_names.contains(name.as_str()) => {}
                 None => errors.push(ValidationError::UnknownReference {
                     path,
                     column: column.name().to_string(),
@@ -222,11 +248,36 @@ pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
     }
 
     for (p, processor) in doc.recipe.processors().iter().enumerate() {
+        if processor.processor_type == "schema_transform"
+            && let Some(template) = processor.extra.get("template")
+        {
+            let mut strings = Vec::new();
+            template_strings(template, "template", &mut strings);
+            for (field, source) in strings {
+                let path = format!("recipe.processors[{p}].{field}");
+                match template_refs(&env, source, &globals) {
+                    Ok(names) => {
+                        for name in names {
+                            if !index.contains_key(name.as_str())
+                                && !seed_names.contains(name.as_str())
+                            {
+                                errors.push(ValidationError::UnknownReference {
+                                    path: path.clone(),
+                                    column: format!("processor {p}"),
+                                    reference: name,
+                                });
+                            }
+                        }
+                    }
+                    Err(reason) => errors.push(ValidationError::InvalidTemplate { path, reason }),
+                }
+            }
+        }
         if processor.processor_type != "drop_columns" {
             continue;
         }
         for (k, name) in processor.column_names.iter().flatten().enumerate() {
-            if !index.contains_key(name.as_str()) {
+            if !index.contains_key(name.as_str()) && !seed_names.contains(name.as_str()) {
                 errors.push(ValidationError::UnknownReference {
                     path: format!("recipe.processors[{p}].column_names[{k}]"),
                     column: format!("processor {p}"),
@@ -262,11 +313,34 @@ pub fn validate(doc: &RecipeDocument) -> Result<Plan, Vec<ValidationError>> {
     })
 }
 
+/// Every string inside a JSON template, with its path below `at`.
+fn template_strings<'v>(value: &'v Value, at: &str, out: &mut Vec<(String, &'v str)>) {
+    match value {
+        Value::String(s) => out.push((at.to_string(), s)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                template_strings(item, &format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                template_strings(v, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Instructions one template render may run: far more than any real prompt needs.
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
+
 /// The environment used to read and render every template: strict, so a name that is not
 /// in the row is an error rather than an empty string.
 pub(crate) fn template_env() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Recipes come from anywhere: a template that loops for ever is stopped, not waited for.
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env
 }
 

@@ -1,49 +1,58 @@
 //! Language-model columns through a fake provider.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use loris_recipes::{LlmProvider, PreviewOptions, RecipeError, parse_recipe_str, preview};
+use loris_recipes::{
+    LlmCall, LlmProvider, LlmReply, PreviewOptions, ProviderError, RecipeError, parse_recipe_str,
+    preview,
+};
 use serde_json::{Value, json};
 
 /// Echoes prompts for text, answers judges with a fixed score, and fails structured replies
 /// `bad_replies` times before answering with JSON.
 struct FakeLlm {
-    bad_replies: Cell<u32>,
-    calls: Cell<u32>,
+    bad_replies: AtomicU32,
+    calls: AtomicU32,
 }
 
 impl FakeLlm {
     fn new(bad_replies: u32) -> Self {
         FakeLlm {
-            bad_replies: Cell::new(bad_replies),
-            calls: Cell::new(0),
+            bad_replies: AtomicU32::new(bad_replies),
+            calls: AtomicU32::new(0),
         }
     }
 }
 
+fn reply(text: &str) -> Result<LlmReply, ProviderError> {
+    Ok(LlmReply {
+        text: text.to_string(),
+        prompt_tokens: 3,
+        completion_tokens: 2,
+    })
+}
+
 impl LlmProvider for FakeLlm {
-    fn complete(
-        &self,
-        model_alias: &str,
-        system: Option<&str>,
-        prompt: &str,
-    ) -> loris_recipes::Result<String> {
-        self.calls.set(self.calls.get() + 1);
-        if prompt.starts_with("Grade") {
-            return Ok(
-                "```json\n{\"quality\": {\"score\": \"2\", \"reasoning\": \"fine\"}}\n```".into(),
+    fn complete(&self, call: &LlmCall<'_>) -> Result<LlmReply, ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if call.prompt.starts_with("Grade") {
+            return reply(
+                "```json\n{\"quality\": {\"score\": \"2\", \"reasoning\": \"fine\"}}\n```",
             );
         }
-        if prompt.starts_with("Data") {
-            if self.bad_replies.get() > 0 {
-                self.bad_replies.set(self.bad_replies.get() - 1);
-                return Ok("Sure! Here it is: {oops".into());
+        if call.prompt.starts_with("Data") {
+            let bad = self.bad_replies.load(Ordering::SeqCst);
+            if bad > 0 {
+                self.bad_replies.store(bad - 1, Ordering::SeqCst);
+                return reply("Sure! Here it is: {oops");
             }
-            return Ok("{\"x\": 1}".into());
+            return reply("{\"x\": 1}");
         }
-        Ok(format!(
-            "[{model_alias}|{}] {prompt}",
-            system.unwrap_or("-")
+        reply(&format!(
+            "[{}|{}] {}",
+            call.model_alias,
+            call.system.unwrap_or("-"),
+            call.prompt
         ))
     }
 }
@@ -91,7 +100,7 @@ fn text_judge_and_structured_columns() {
     );
     assert_eq!(row["data"], json!({"x": 1}));
     // 2 rows x 3 model columns, plus the one structured reply that was retried.
-    assert_eq!(llm.calls.get(), 7);
+    assert_eq!(llm.calls.load(Ordering::SeqCst), 7);
 }
 
 #[test]
@@ -124,8 +133,8 @@ fn structured_replies_give_up_after_the_attempts() {
 fn a_judge_score_outside_the_options_is_retried_then_refused() {
     struct Stubborn;
     impl LlmProvider for Stubborn {
-        fn complete(&self, _: &str, _: Option<&str>, _: &str) -> loris_recipes::Result<String> {
-            Ok("{\"quality\": 9}".into())
+        fn complete(&self, _: &LlmCall<'_>) -> Result<LlmReply, ProviderError> {
+            reply("{\"quality\": 9}")
         }
     }
     let mut doc = recipe();
@@ -153,4 +162,43 @@ fn without_a_provider_model_columns_are_refused() {
     let err = preview(&doc, &PreviewOptions::default(), None).unwrap_err();
     assert_eq!(err.code(), "recipe_no_provider");
     assert!(matches!(err, RecipeError::NoProvider { ref column } if column == "text"));
+}
+
+#[test]
+fn structured_replies_are_checked_against_the_schema() {
+    struct WrongType(AtomicU32);
+    impl LlmProvider for WrongType {
+        fn complete(&self, call: &LlmCall<'_>) -> Result<LlmReply, ProviderError> {
+            // Wrong once, then right: the retry is what makes the row.
+            if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                reply("{\"x\": \"one\"}")
+            } else {
+                assert!(call.prompt.contains("\"integer\""), "{}", call.prompt);
+                reply("{\"x\": 7}")
+            }
+        }
+    }
+    let mut doc = recipe();
+    let columns = doc["recipe"]["columns"].as_array_mut().unwrap();
+    columns.remove(2);
+    columns.remove(1);
+    let doc = parse_recipe_str(&doc.to_string()).unwrap();
+    let llm = WrongType(AtomicU32::new(0));
+    let options = PreviewOptions {
+        rows: 1,
+        seed: 1,
+        max_attempts: 2,
+    };
+    let out = preview(&doc, &options, Some(&llm)).unwrap();
+    assert_eq!(out.rows[0]["data"], json!({"x": 7}));
+    assert_eq!(out.usage["writer"].requests, 2);
+
+    let always_wrong = WrongType(AtomicU32::new(0));
+    let options = PreviewOptions {
+        max_attempts: 1,
+        ..options
+    };
+    let err = preview(&doc, &options, Some(&always_wrong)).unwrap_err();
+    assert_eq!(err.code(), "recipe_invalid_llm_output");
+    assert!(err.to_string().contains("does not match the schema"), "{err}");
 }

@@ -32,7 +32,7 @@ fn a_valid_recipe_gets_a_dependency_order() {
         {"name": "topic", "column_type": "sampler", "sampler_type": "category",
          "params": {"values": ["a"]}},
         {"name": "check", "column_type": "validation", "target_columns": ["summary"],
-         "validator_type": "code"}
+         "validator_type": "code", "validator_params": {"code_lang": "python"}}
     ]);
     let doc = parse_recipe_str(&json!({ "recipe": recipe }).to_string()).unwrap();
     let plan = validate(&doc).unwrap();
@@ -93,7 +93,8 @@ fn every_problem_is_reported_with_its_path() {
              "params": {"category": "missing_parent", "values": {"a": ["x"]}}},
             {"name": "later", "column_type": "sampler", "sampler_type": "timedelta",
              "params": {"dt_min": 0, "dt_max": 3, "reference_column_name": "no_date"}},
-            {"name": "check", "column_type": "validation", "target_columns": ["story", "ghost"]},
+            {"name": "check", "column_type": "validation", "target_columns": ["story", "ghost"],
+             "validator_params": {"code_lang": "sql:sqlite"}},
             {"name": "data", "column_type": "llm-structured", "model_alias": "writer",
              "prompt": "json please", "output_format": {"type": "array", "items": {}}},
             {"name": "data2", "column_type": "llm-structured", "model_alias": "writer",

@@ -252,6 +252,15 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX recipe_runs_by_recipe ON recipe_runs(recipe_id, created_at);
     "#,
     },
+    Migration {
+        version: 7,
+        name: "recipe runs: their job and settings, so an interrupted run can resume",
+        sql: r#"
+        ALTER TABLE recipe_runs ADD COLUMN job_id TEXT;
+        -- The run's options (rows, batch size, seed, formats) as JSON.
+        ALTER TABLE recipe_runs ADD COLUMN settings TEXT;
+    "#,
+    },
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

@@ -26,6 +26,13 @@ impl Rng {
         rng
     }
 
+    /// A stream for one cell: the column's stream for this row alone, so that any row can be
+    /// generated again on its own (a resumed run regenerates only the batches it lacks).
+    pub fn for_cell(seed: u64, column: &str, row: u64) -> Self {
+        let mut mix = Rng::new(row);
+        Rng::for_column(seed ^ mix.next_u64(), column)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.state;
