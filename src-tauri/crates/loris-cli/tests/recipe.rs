@@ -134,8 +134,11 @@ fn preview_json_has_the_rows_and_is_reproducible() {
         home.path(),
         &["recipe", "preview", llm.to_str().unwrap(), "--json"],
     );
+    // With no provider it would use the local model, and none was given with --model.
     assert!(!out.status.success());
-    assert_eq!(json(&out)["error"]["code"], "recipe_no_provider");
+    let error = &json(&out)["error"];
+    assert_eq!(error["code"], "recipe_provider_setup");
+    assert!(error["message"].as_str().unwrap().contains("load one"), "{error}");
 
     let out = loris(
         home.path(),

@@ -130,7 +130,11 @@ mod tests {
         let outcome = check_ecmascript(Flavor::JavaScript, &code);
         assert!(!outcome.is_valid);
         assert_eq!(outcome.error_messages.len(), MAX_REPORTED_ISSUES);
-        assert!(outcome.error_count > MAX_REPORTED_ISSUES, "{}", outcome.error_count);
+        assert!(
+            outcome.error_count > MAX_REPORTED_ISSUES,
+            "{}",
+            outcome.error_count
+        );
     }
 
     #[test]

@@ -14,11 +14,13 @@ use crate::language::{Language, SqlDialect};
 pub fn extract_code(text: &str, language: Option<&Language>) -> String {
     let blocks = fenced_blocks(text);
     let ranked = language.and_then(|language| {
-        [Match::Exact, Match::Related].into_iter().find_map(|wanted| {
-            blocks
-                .iter()
-                .find(|block| tag_match(language, &block.tag) == Some(wanted))
-        })
+        [Match::Exact, Match::Related]
+            .into_iter()
+            .find_map(|wanted| {
+                blocks
+                    .iter()
+                    .find(|block| tag_match(language, &block.tag) == Some(wanted))
+            })
     });
     match ranked.or(blocks.first()) {
         Some(block) => block.body.clone(),
@@ -130,7 +132,10 @@ fn closes(fence: &Fence, line: &str) -> bool {
         return false;
     }
     let rest = &line[indent..];
-    let length = rest.bytes().take_while(|&byte| byte == fence.marker).count();
+    let length = rest
+        .bytes()
+        .take_while(|&byte| byte == fence.marker)
+        .count();
     length >= fence.length && rest[length..].trim().is_empty()
 }
 
@@ -194,7 +199,10 @@ mod tests {
     #[test]
     fn tilde_fences_and_longer_closers() {
         let text = "~~~~ py\nx = 1\n~~~\ny = 2\n~~~~~\n";
-        assert_eq!(extract_code(text, Some(&Language::Python)), "x = 1\n~~~\ny = 2");
+        assert_eq!(
+            extract_code(text, Some(&Language::Python)),
+            "x = 1\n~~~\ny = 2"
+        );
     }
 
     #[test]
@@ -223,7 +231,10 @@ mod tests {
     fn plain_text_is_trimmed() {
         assert_eq!(extract_code("  SELECT 1;\n\n", None), "SELECT 1;");
         assert_eq!(extract_code("", Some(&Language::Python)), "");
-        assert_eq!(extract_code("``` inline ``` only", None), "``` inline ``` only");
+        assert_eq!(
+            extract_code("``` inline ``` only", None),
+            "``` inline ``` only"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ const BASE_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 /// Extra stack per byte of code. oxc's parser, and the drop of Ruff's syntax
 /// tree, recurse once per nesting level with no limit of their own. In
-/// unoptimised builds the costliest constructs left after the bracket cap
-/// (nested TypeScript generics, long unary chains) take under 700 bytes of
+/// unoptimised builds the costliest constructs the nesting guard lets through
+/// (chains of `**`, `not`, `=>`, unclosed JSX tags) take under 700 bytes of
 /// stack per byte of source, so no input within [`crate::MAX_CODE_BYTES`] can
 /// overflow. Snippets of a few kilobytes stay near the base size.
 const STACK_BYTES_PER_CODE_BYTE: usize = 1024;
@@ -33,7 +33,10 @@ fn stack_bytes_for(code_len: usize) -> usize {
         .saturating_add(BASE_STACK_BYTES)
 }
 
-fn run_isolated<T: Send>(stack_bytes: usize, work: impl FnOnce() -> T + Send) -> Result<T, CodeIssue> {
+fn run_isolated<T: Send>(
+    stack_bytes: usize,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, CodeIssue> {
     thread::scope(|scope| {
         let handle = thread::Builder::new()
             .name("loris-code-check".to_owned())
@@ -60,7 +63,11 @@ mod tests {
     fn a_panic_becomes_an_issue() {
         let outcome = check_isolated(10, || panic!("parser bug"));
         assert!(!outcome.is_valid);
-        assert!(outcome.error_messages[0].message.contains("failed unexpectedly"));
+        assert!(
+            outcome.error_messages[0]
+                .message
+                .contains("failed unexpectedly")
+        );
     }
 
     #[test]

@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn ordinary_code_passes() {
-        assert_eq!(find_excess("f(a[1], { b: [2, (3)] }) - -x + !y", Angles::Count), None);
+        assert_eq!(
+            find_excess("f(a[1], { b: [2, (3)] }) - -x + !y", Angles::Count),
+            None
+        );
         assert_eq!(find_excess("", Angles::Count), None);
         let rulers = format!("# {}\n", "-".repeat(MAX_OPERATOR_RUN)).repeat(5);
         assert_eq!(find_excess(&rulers, Angles::Ignore), None);
@@ -120,7 +123,10 @@ mod tests {
     #[test]
     fn finds_where_the_bracket_limit_is_crossed() {
         let code = format!("x = {}", "[".repeat(MAX_BRACKET_DEPTH + 5));
-        assert_eq!(find_excess(&code, Angles::Ignore), Some(Excess::Brackets(4 + MAX_BRACKET_DEPTH)));
+        assert_eq!(
+            find_excess(&code, Angles::Ignore),
+            Some(Excess::Brackets(4 + MAX_BRACKET_DEPTH))
+        );
         let code = format!("a = 1\nb = {}", "(".repeat(MAX_BRACKET_DEPTH + 1));
         let issue = refuse_deep_nesting(&code, Angles::Ignore).unwrap();
         assert_eq!(issue.line, Some(2));
@@ -130,8 +136,16 @@ mod tests {
     #[test]
     fn finds_long_operator_chains() {
         let code = format!("x = {}1", "- ".repeat(MAX_OPERATOR_RUN + 1));
-        assert_eq!(find_excess(&code, Angles::Ignore), Some(Excess::Operators(4 + 2 * MAX_OPERATOR_RUN)));
-        assert!(refuse_deep_nesting(&code, Angles::Ignore).unwrap().message.contains("operators"));
+        assert_eq!(
+            find_excess(&code, Angles::Ignore),
+            Some(Excess::Operators(4 + 2 * MAX_OPERATOR_RUN))
+        );
+        assert!(
+            refuse_deep_nesting(&code, Angles::Ignore)
+                .unwrap()
+                .message
+                .contains("operators")
+        );
     }
 
     #[test]
@@ -143,14 +157,20 @@ mod tests {
     #[test]
     fn open_angles_count_only_where_asked() {
         let code = format!("x = {}1;", "a<".repeat(2_000));
-        assert!(matches!(find_excess(&code, Angles::Count), Some(Excess::Angles(_))));
+        assert!(matches!(
+            find_excess(&code, Angles::Count),
+            Some(Excess::Angles(_))
+        ));
         assert_eq!(find_excess(&code, Angles::Ignore), None);
     }
 
     #[test]
     fn many_short_open_runs_add_up() {
         let code = format!("x = {}1;\n", "a<".repeat(100)).repeat(1_000);
-        assert!(matches!(find_excess(&code, Angles::Count), Some(Excess::Angles(_))));
+        assert!(matches!(
+            find_excess(&code, Angles::Count),
+            Some(Excess::Angles(_))
+        ));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use sqlparser::dialect::{
     AnsiDialect, BigQueryDialect, ClickHouseDialect, DatabricksDialect, Dialect, DuckDbDialect,
-    GenericDialect, HiveDialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect,
-    RedshiftSqlDialect, SQLiteDialect, SnowflakeDialect,
+    GenericDialect, HiveDialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, RedshiftSqlDialect,
+    SQLiteDialect, SnowflakeDialect,
 };
 use sqlparser::parser::{Parser, ParserError};
 
@@ -113,7 +113,11 @@ mod tests {
         let code = format!("SELECT {}1{}", "(".repeat(5_000), ")".repeat(5_000));
         let outcome = parse_only(SqlDialect::Generic, &code);
         assert!(!outcome.is_valid);
-        assert!(outcome.error_messages[0].message.contains("nested too deeply"));
+        assert!(
+            outcome.error_messages[0]
+                .message
+                .contains("nested too deeply")
+        );
     }
 
     #[test]

@@ -73,7 +73,8 @@ struct Failure {
 
 fn open_sandbox(timeout: Duration, denial: &DenialNote) -> rusqlite::Result<Connection> {
     let mut connection = Connection::open_in_memory()?;
-    // A zero attachment limit also stops VACUUM INTO, which attaches its target file.
+    // Backs up the authorizer's ATTACH refusal, which also covers VACUUM INTO
+    // since that attaches its target file.
     connection.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
     connection.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
     let note = Arc::clone(denial);
@@ -93,11 +94,15 @@ fn authorize(action: &AuthAction<'_>, note: &Mutex<Option<String>>) -> Authoriza
     let refusal = match action {
         AuthAction::Attach { .. } => Some("ATTACH is not allowed".to_owned()),
         AuthAction::Detach { .. } => Some("DETACH is not allowed".to_owned()),
-        AuthAction::Function { function_name } if function_name.eq_ignore_ascii_case("load_extension") => {
+        AuthAction::Function { function_name }
+            if function_name.eq_ignore_ascii_case("load_extension") =>
+        {
             Some("loading SQLite extensions is not allowed".to_owned())
         }
         AuthAction::Pragma { pragma_name, .. }
-            if DENIED_PRAGMAS.iter().any(|denied| pragma_name.eq_ignore_ascii_case(denied)) =>
+            if DENIED_PRAGMAS
+                .iter()
+                .any(|denied| pragma_name.eq_ignore_ascii_case(denied)) =>
         {
             Some(format!("PRAGMA {pragma_name} is not allowed"))
         }
@@ -159,7 +164,9 @@ fn step_through(statement: &mut Statement<'_>) -> rusqlite::Result<()> {
 /// which for a batch is the unread tail of the script.
 fn input_offset(error: &rusqlite::Error, sql: &str) -> Option<usize> {
     match error {
-        rusqlite::Error::SqlInputError { sql: tail, offset, .. } if sql.ends_with(tail.as_str()) => {
+        rusqlite::Error::SqlInputError {
+            sql: tail, offset, ..
+        } if sql.ends_with(tail.as_str()) => {
             let within = usize::try_from(*offset).ok()?;
             Some(sql.len() - tail.len() + within)
         }
@@ -167,20 +174,33 @@ fn input_offset(error: &rusqlite::Error, sql: &str) -> Option<usize> {
     }
 }
 
-/// Finds where `statement` sits in the script by its text; without bound
-/// parameters SQLite gives that text back unchanged.
+/// Where `statement` starts in the script. SQLite gives back each statement's
+/// text from the end of the one before, so it sits right at `cursor`. Bound
+/// parameters change that text; then the statement, and those after it, go
+/// unplaced rather than searched for, which could cost quadratic time.
 fn locate_statement(statement: &Statement<'_>, sql: &str, cursor: &mut usize) -> Option<usize> {
     let text = statement.expanded_sql()?;
-    let rest = sql.get(*cursor..)?;
-    let found = *cursor + rest.find(text.as_str())?;
-    *cursor = found + text.len();
-    next_token(sql, found)
+    let start = *cursor;
+    if !sql.get(start..)?.starts_with(text.as_str()) {
+        return None;
+    }
+    *cursor = start + text.len();
+    next_token(sql, start)
 }
 
+/// The offset of the first token at or after `from`, past whitespace and comments.
 fn next_token(sql: &str, from: usize) -> Option<usize> {
-    let rest = sql.get(from..)?;
-    let skipped = rest.len() - rest.trim_start().len();
-    Some(from + skipped)
+    let mut rest = sql.get(from..)?;
+    loop {
+        let trimmed = rest.trim_start();
+        rest = if let Some(comment) = trimmed.strip_prefix("--") {
+            comment.find('\n').map_or("", |end| &comment[end..])
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            comment.find("*/").map_or("", |end| &comment[end + 2..])
+        } else {
+            return Some(sql.len() - trimmed.len());
+        };
+    }
 }
 
 fn describe(error: &rusqlite::Error, timeout: Duration, denial: &DenialNote) -> String {
@@ -231,10 +251,35 @@ mod tests {
     }
 
     #[test]
+    fn runtime_errors_after_comments_are_placed() {
+        let code =
+            "CREATE TABLE t (v NOT NULL); -- table\n/* rows */\nINSERT INTO t VALUES (NULL);";
+        let outcome = run(code, None, Duration::from_secs(2));
+        assert!(first_message(&outcome).contains("NOT NULL"), "{outcome:?}");
+        assert_eq!(outcome.error_messages[0].line, Some(3));
+        assert_eq!(outcome.error_messages[0].column, Some(1));
+    }
+
+    #[test]
+    fn next_token_skips_comments() {
+        assert_eq!(next_token("  -- a\n /* b */ x", 0), Some(16));
+        assert_eq!(next_token("-- only a comment", 0), Some(17));
+        assert_eq!(next_token("/* open", 0), Some(7));
+        assert_eq!(next_token("abc", 9), None);
+    }
+
+    #[test]
     fn missing_table_is_placed_on_its_line() {
-        let outcome = run("SELECT 1;\nSELECT x FROM nowhere;", None, Duration::from_secs(2));
+        let outcome = run(
+            "SELECT 1;\nSELECT x FROM nowhere;",
+            None,
+            Duration::from_secs(2),
+        );
         assert!(!outcome.is_valid);
-        assert!(first_message(&outcome).contains("no such table"), "{outcome:?}");
+        assert!(
+            first_message(&outcome).contains("no such table"),
+            "{outcome:?}"
+        );
         assert_eq!(outcome.error_messages[0].line, Some(2));
     }
 
@@ -243,7 +288,10 @@ mod tests {
         for code in ["DETACH DATABASE main", "SELECT load_extension('x')"] {
             let outcome = run(code, None, Duration::from_secs(2));
             assert!(!outcome.is_valid, "{code}");
-            assert!(first_message(&outcome).contains("not allowed"), "{outcome:?}");
+            assert!(
+                first_message(&outcome).contains("not allowed"),
+                "{outcome:?}"
+            );
         }
     }
 
@@ -254,6 +302,7 @@ mod tests {
         let code = format!("CREATE TABLE t (a); VACUUM INTO '{}';", target.display());
         let outcome = run(&code, None, Duration::from_secs(2));
         assert!(!outcome.is_valid, "{outcome:?}");
+        assert!(first_message(&outcome).contains("ATTACH"), "{outcome:?}");
         assert!(!target.exists());
     }
 
@@ -266,7 +315,8 @@ mod tests {
 
     #[test]
     fn endless_result_sets_are_read_only_up_to_the_cap() {
-        let code = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n;";
+        let code =
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n;";
         let started = Instant::now();
         let outcome = run(code, None, Duration::from_secs(5));
         assert!(outcome.is_valid, "{outcome:?}");
@@ -275,9 +325,16 @@ mod tests {
 
     #[test]
     fn setup_failure_is_named_as_such() {
-        let outcome = run("SELECT 1;", Some("CREATE TABLE broken ("), Duration::from_secs(2));
+        let outcome = run(
+            "SELECT 1;",
+            Some("CREATE TABLE broken ("),
+            Duration::from_secs(2),
+        );
         assert!(!outcome.is_valid);
-        assert!(first_message(&outcome).contains("setup SQL failed"), "{outcome:?}");
+        assert!(
+            first_message(&outcome).contains("setup SQL failed"),
+            "{outcome:?}"
+        );
         assert_eq!(outcome.error_messages[0].line, None);
     }
 }

@@ -14,7 +14,10 @@ fn run(name: &str, code: &str) -> CheckOutcome {
 
 fn assert_valid(name: &str, code: &str) {
     let outcome = run(name, code);
-    assert!(outcome.is_valid, "{name} should accept:\n{code}\n{outcome:#?}");
+    assert!(
+        outcome.is_valid,
+        "{name} should accept:\n{code}\n{outcome:#?}"
+    );
     assert_eq!(outcome.error_count, 0);
     assert!(outcome.error_messages.is_empty());
 }
@@ -33,7 +36,10 @@ fn message(outcome: &CheckOutcome) -> String {
 
 #[test]
 fn python_modern_syntax() {
-    assert_valid("python", "user = 'ada'\nprint(f'hello {user.title()!r} {\"x\" * 2}')\n");
+    assert_valid(
+        "python",
+        "user = 'ada'\nprint(f'hello {user.title()!r} {\"x\" * 2}')\n",
+    );
     assert_valid(
         "python",
         "match command.split():\n    case [\"go\", direction]:\n        move(direction)\n    case _:\n        pass\n",
@@ -55,8 +61,14 @@ fn python_syntax_error_reports_its_line() {
 
 #[test]
 fn sql_dialects() {
-    assert_valid("sql:postgres", "SELECT price::int FROM items WHERE name ILIKE 'a%';");
-    assert_valid("sql:tsql", "SELECT TOP 5 name FROM dbo.users ORDER BY created DESC;");
+    assert_valid(
+        "sql:postgres",
+        "SELECT price::int FROM items WHERE name ILIKE 'a%';",
+    );
+    assert_valid(
+        "sql:tsql",
+        "SELECT TOP 5 name FROM dbo.users ORDER BY created DESC;",
+    );
     assert_valid("sql:mysql", "SELECT `name` FROM `users` LIMIT 10;");
     assert_valid(
         "sql:bigquery",
@@ -133,13 +145,17 @@ fn sqlite_runaway_query_is_interrupted() {
         ..CheckOptions::default()
     };
     // The aggregate keeps SQLite busy without returning a row, so only the deadline stops it.
-    let code = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
+    let code =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
     let started = Instant::now();
     let outcome = check(&lang("sql:sqlite"), code, &options);
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(!outcome.is_valid);
     let text = message(&outcome);
-    assert!(text.contains("interrupted") && text.contains("time limit"), "{text}");
+    assert!(
+        text.contains("interrupted") && text.contains("time limit"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -154,8 +170,14 @@ fn typescript_annotations_need_typescript() {
 
 #[test]
 fn javascript_samples() {
-    assert_valid("js", "const xs = [1, 2, 3].map((x) => x * 2);\nconsole.log(xs);\n");
-    assert_valid("javascript", "export default async function main() { await run(); }\n");
+    assert_valid(
+        "js",
+        "const xs = [1, 2, 3].map((x) => x * 2);\nconsole.log(xs);\n",
+    );
+    assert_valid(
+        "javascript",
+        "export default async function main() { await run(); }\n",
+    );
     let outcome = assert_invalid("js", "function broken( {\n  return 1;\n}\n");
     assert!(outcome.error_messages[0].line.is_some());
 }
@@ -180,7 +202,15 @@ fn typescript_samples() {
 
 #[test]
 fn empty_code_is_invalid_everywhere() {
-    for name in ["python", "sql:sqlite", "sql:postgres", "js", "ts", "jsx", "tsx"] {
+    for name in [
+        "python",
+        "sql:sqlite",
+        "sql:postgres",
+        "js",
+        "ts",
+        "jsx",
+        "tsx",
+    ] {
         let outcome = assert_invalid(name, "  \n\t ");
         assert_eq!(outcome.error_count, 1, "{name}");
     }
@@ -215,7 +245,10 @@ fn extract_then_check() {
     assert!(check(&language, &code, &CheckOptions::default()).is_valid);
 
     let python = "```py\ndef f():\n    return 1\n```";
-    assert_eq!(extract_code(python, Some(&lang("python"))), "def f():\n    return 1");
+    assert_eq!(
+        extract_code(python, Some(&lang("python"))),
+        "def f():\n    return 1"
+    );
     let tsx = "```tsx\nconst a = <b/>;\n```\n```ts\nlet n = 1;\n```";
     assert_eq!(extract_code(tsx, Some(&lang("ts"))), "let n = 1;");
     assert_eq!(extract_code("no fences here  ", None), "no fences here");
