@@ -100,7 +100,10 @@ fn a_killed_run_resumes_and_ends_with_exactly_the_rows_asked_for() {
     let lines: Vec<&str> = stdout.lines().collect();
     let started: Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(started["type"], "started");
-    assert!(started["resumed_batches"].as_u64().unwrap() >= 3, "{started}");
+    // The batch being written at the kill may have its files but not its place in run.json:
+    // that one is written again.
+    let resumed_batches = started["resumed_batches"].as_u64().unwrap() as usize;
+    assert!(resumed_batches >= written - 1 && resumed_batches >= 2, "{started}");
     let rows = loris_tabular::read_rows(&run_dir.join("dataset.jsonl")).unwrap();
     assert_eq!(rows.len(), 200);
     let ids: HashSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -113,8 +116,7 @@ fn a_killed_run_resumes_and_ends_with_exactly_the_rows_asked_for() {
     }
     // Only the missing rows were asked for again (a batch cut off mid-way at most twice).
     let resumed = server.requests() - requests_before;
-    let resumed_batches = started["resumed_batches"].as_u64().unwrap();
-    assert!(resumed <= 200 - resumed_batches * 20, "{resumed} requests on resume");
+    assert_eq!(resumed, 200 - resumed_batches as u64 * 20, "requests on resume");
     let parquet = loris_tabular::read_rows(&run_dir.join("dataset.parquet")).unwrap();
     assert_eq!(parquet.len(), 200);
 }
@@ -129,7 +131,7 @@ fn five_rows_preview_against_the_starter_model_in_process() {
             "recipe": {
                 "model_providers": [{"name": "app", "provider_type": "local"}],
                 "model_configs": [{"alias": "small", "provider": "app", "model": "starter",
-                                   "inference_parameters": {"temperature": 0, "max_tokens": 24}}],
+                                   "inference_parameters": {"temperature": 0, "max_tokens": 96}}],
                 "columns": [
                     {"name": "city", "column_type": "sampler", "sampler_type": "category",
                      "params": {"values": ["Paris", "Rome", "Madrid"]}},
@@ -165,7 +167,11 @@ fn five_rows_preview_against_the_starter_model_in_process() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert!(
+        out.status.success(),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let preview: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = preview["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 5);

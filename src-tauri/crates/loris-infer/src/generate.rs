@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{InferError, Result};
+use crate::json_constraint::{JsonConstraint, JsonStatus};
 use crate::models::CausalLm;
 use crate::sampling::{Sampler, SamplingParams};
 use crate::text_stream::{Detokenizer, ReasoningSplitter, Split, StopMatcher};
@@ -29,6 +30,9 @@ pub struct GenerateRequest {
     /// Split `<think>…</think>` into `reasoning`; `None`: when the vocabulary has both tags.
     #[serde(default)]
     pub split_reasoning: Option<bool>,
+    /// Hold the output to this JSON schema while it is generated (see [`JsonConstraint`]).
+    #[serde(default)]
+    pub json_schema: Option<serde_json::Value>,
 }
 
 impl GenerateRequest {
@@ -39,6 +43,7 @@ impl GenerateRequest {
             sampling,
             stop: Vec::new(),
             split_reasoning: None,
+            json_schema: None,
         }
     }
 }
@@ -200,6 +205,7 @@ fn run(
 
     let reused = cache.prepare(model, prompt)?;
     let mut sampler = Sampler::new(request.sampling.clone());
+    let constraint = request.json_schema.clone().map(JsonConstraint::new);
     let mut detok = Detokenizer::new(tokenizer);
     let mut stops = StopMatcher::new(&request.stop);
     let mut splitter = ReasoningSplitter::new(split_reasoning, starts_inside);
@@ -248,7 +254,18 @@ fn run(
             break FinishReason::Length;
         }
         let mut values = logits.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
-        let token = sampler.sample(&mut values, &history);
+        let token = match &constraint {
+            None => sampler.sample(&mut values, &history),
+            Some(c) => {
+                let temperature = request.sampling.temperature;
+                let choice = constrained_token(c, tokenizer, eos_ids, &generated, &mut values, temperature)?;
+                match choice {
+                    Some(()) => sampler.sample(&mut values, &history),
+                    // Nothing the schema allows is left: end here (the reply may be cut short).
+                    None => break FinishReason::Stop,
+                }
+            }
+        };
         first_token_at.get_or_insert_with(Instant::now);
         if eos_ids.contains(&token) {
             break FinishReason::Stop;
@@ -261,6 +278,13 @@ fn run(
             break FinishReason::Cancelled;
         }
         if stopped {
+            break FinishReason::Stop;
+        }
+        if let Some(c) = &constraint
+            && c.status(&tokenizer.decode(&generated, false)?)
+                == (JsonStatus::Complete { more: false })
+        {
+            // The document is whole and nothing may follow it.
             break FinishReason::Stop;
         }
         if generated.len() >= request.max_tokens {
@@ -289,6 +313,60 @@ fn run(
     );
     output.stop_sequence = stops.matched().map(str::to_owned);
     Ok(output)
+}
+
+/// Candidates checked against the schema per step, most likely first.
+const MAX_CONSTRAINED_CHECKS: usize = 4096;
+/// Allowed candidates kept for sampling (at temperature 0 the first one is taken).
+const CONSTRAINED_CANDIDATES: usize = 16;
+
+/// Leaves finite only the logits of tokens that keep the output a prefix of a document the
+/// schema accepts (an end-of-generation token only once it is complete). `None` when no
+/// candidate is allowed.
+fn constrained_token(
+    constraint: &JsonConstraint,
+    tokenizer: &Tokenizer,
+    eos_ids: &[u32],
+    generated: &[u32],
+    values: &mut [f32],
+    temperature: f32,
+) -> Result<Option<()>> {
+    let current = tokenizer.decode(generated, false)?;
+    let complete = matches!(constraint.status(&current), JsonStatus::Complete { .. });
+    let mut order: Vec<u32> = (0..values.len() as u32)
+        .filter(|&i| values[i as usize].is_finite())
+        .collect();
+    order.sort_unstable_by(|&a, &b| values[b as usize].total_cmp(&values[a as usize]));
+    let wanted = if temperature <= 0.0 { 1 } else { CONSTRAINED_CANDIDATES };
+    let mut allowed = Vec::with_capacity(wanted);
+    let mut ids = generated.to_vec();
+    for &token in order.iter().take(MAX_CONSTRAINED_CHECKS) {
+        let ok = if eos_ids.contains(&token) {
+            complete
+        } else {
+            ids.push(token);
+            let text = tokenizer.decode(&ids, false)?;
+            ids.pop();
+            text.len() > current.len()
+                && text.starts_with(&current)
+                && constraint.status(&text) != JsonStatus::Invalid
+        };
+        if ok {
+            allowed.push(token);
+            if allowed.len() >= wanted {
+                break;
+            }
+        }
+    }
+    if allowed.is_empty() {
+        return Ok(None);
+    }
+    for (i, v) in values.iter_mut().enumerate() {
+        if !allowed.contains(&(i as u32)) {
+            *v = f32::NEG_INFINITY;
+        }
+    }
+    Ok(Some(()))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -29,6 +29,7 @@ pub mod device;
 pub mod engine;
 pub mod error;
 pub mod generate;
+pub mod json_constraint;
 pub mod loader;
 pub mod models;
 pub mod names;

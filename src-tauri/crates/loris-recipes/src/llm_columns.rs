@@ -63,6 +63,7 @@ fn generate(
         .map_err(render_err)?;
     // Structured and judge columns say what shape the reply must have.
     let mut schema = None;
+    let mut response_schema = None;
     match column {
         Column::LlmStructured(c) => {
             let parsed = object_schema(&c.output_format).map_err(render_err)?;
@@ -72,8 +73,12 @@ fn generate(
                 jsonschema::validator_for(&parsed)
                     .map_err(|e| render_err(format!("the output_format schema: {e}")))?,
             );
+            response_schema = Some(parsed);
         }
-        Column::LlmJudge(c) => prompt.push_str(&judge_instructions(c)),
+        Column::LlmJudge(c) => {
+            prompt.push_str(&judge_instructions(c));
+            response_schema = Some(judge_schema(c));
+        }
         _ => {}
     }
     let code_lang = match column {
@@ -92,6 +97,7 @@ fn generate(
             prompt: &prompt,
             // A retry must not get the same reply again from a seeded backend.
             seed: seed.wrapping_add(u64::from(attempt)),
+            response_schema: response_schema.as_ref(),
         };
         usage.requests += 1;
         let reply = match llm.complete(&call) {
@@ -160,6 +166,32 @@ fn check_schema(validator: &jsonschema::Validator, value: &Value) -> Result<(), 
         ))
     }
 }
+/// Most characters of a judge's reasoning: a sentence or two, so that a small model cannot
+/// spend the whole reply on it.
+const JUDGE_REASONING_CHARS: u64 = 400;
+
+/// The shape of a judge's reply: per score `{"score": <option>, "reasoning": <text>}`.
+pub fn judge_schema(column: &LlmJudgeColumn) -> Value {
+    let mut properties = Map::new();
+    for score in column.scores.iter().flatten() {
+        let score_schema = match score.options.as_ref().filter(|o| !o.is_empty()) {
+            Some(options) => serde_json::json!({"enum": options.keys().collect::<Vec<_>>()}),
+            None => serde_json::json!({"type": ["string", "number"]}),
+        };
+        properties.insert(
+            score.name.clone(),
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "score": score_schema,
+                    "reasoning": {"type": "string", "maxLength": JUDGE_REASONING_CHARS}
+                }
+            }),
+        );
+    }
+    serde_json::json!({"type": "object", "properties": properties})
+}
+
 fn judge_instructions(column: &LlmJudgeColumn) -> String {
     let mut text = String::from(
         "\n\nReply with only a JSON object with one key per score below; each value is an \

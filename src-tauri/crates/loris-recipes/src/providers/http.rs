@@ -46,6 +46,8 @@ impl ChatModel for HttpModel {
         prompt: &str,
         params: &InferenceParams,
         seed: u64,
+        // Endpoints differ in how (and whether) they take a schema; the prompt carries it.
+        _response_schema: Option<&serde_json::Value>,
     ) -> Result<LlmReply, ProviderError> {
         let mut messages = Vec::with_capacity(2);
         if let Some(system) = system {

@@ -31,6 +31,7 @@ impl ChatModel for EngineModel {
         prompt: &str,
         params: &InferenceParams,
         seed: u64,
+        response_schema: Option<&serde_json::Value>,
     ) -> Result<LlmReply, ProviderError> {
         let assets = self.engine.assets();
         let ids = if self.engine.info().has_chat_template {
@@ -67,9 +68,11 @@ impl ChatModel for EngineModel {
             sampling.top_p = p.sample(&mut rng) as f32;
         }
         let max_tokens = params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS) as usize;
+        let mut request = GenerateRequest::new(ids, max_tokens, sampling);
+        request.json_schema = response_schema.cloned();
         let handle = self
             .engine
-            .submit(GenerateRequest::new(ids, max_tokens, sampling))
+            .submit(request)
             .map_err(|e| ProviderError::new(e.code(), e.to_string()))?;
         let output = handle
             .wait(|_| {})

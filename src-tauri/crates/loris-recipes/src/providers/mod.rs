@@ -25,6 +25,9 @@ pub struct LlmCall<'a> {
     /// Makes sampling reproducible where the backend supports seeds: derived from the run's
     /// seed, the column and the row.
     pub seed: u64,
+    /// The JSON schema the reply must match (structured and judge columns). The in-process
+    /// model is held to it while it generates; endpoints get it in the prompt.
+    pub response_schema: Option<&'a serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -71,5 +74,6 @@ pub trait ChatModel: Send + Sync {
         prompt: &str,
         params: &InferenceParams,
         seed: u64,
+        response_schema: Option<&serde_json::Value>,
     ) -> Result<LlmReply, ProviderError>;
 }

@@ -177,7 +177,13 @@ impl LlmProvider for ModelRouter {
         })?;
         route
             .model
-            .chat(call.system, call.prompt, &route.params, call.seed)
+            .chat(
+                call.system,
+                call.prompt,
+                &route.params,
+                call.seed,
+                call.response_schema,
+            )
     }
 
     fn max_in_flight(&self, model_alias: &str) -> usize {
