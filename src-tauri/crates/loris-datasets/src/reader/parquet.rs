@@ -1,5 +1,7 @@
 //! Parquet through the crate's record API (no Arrow): each row's fields become JSON values:
 //! strings, numbers and booleans as themselves, lists as arrays, structs and maps as objects.
+//! Columns that a data recipe wrote as JSON text (named in the file's `loris.json_columns`
+//! metadata) are read back as the JSON they hold, so a generated dataset trains as-is.
 
 use std::fs::File;
 use std::path::Path;
@@ -11,6 +13,9 @@ use serde_json::{Map, Number, Value};
 use super::Row;
 use crate::error::{DatasetError, Result, RowRef};
 
+/// The metadata key under which a data recipe lists its JSON-text columns.
+const JSON_COLUMNS_KEY: &str = "loris.json_columns";
+
 pub(super) fn read(path: &Path, limit: usize) -> Result<Vec<Row>> {
     let bad = |reason: String| DatasetError::BadParquet {
         path: path.to_owned(),
@@ -18,13 +23,32 @@ pub(super) fn read(path: &Path, limit: usize) -> Result<Vec<Row>> {
     };
     let file = File::open(path).map_err(|e| DatasetError::io(path, e))?;
     let reader = SerializedFileReader::new(file).map_err(|e| bad(e.to_string()))?;
+    let json_columns: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .filter(|kv| kv.key == JSON_COLUMNS_KEY)
+        .filter_map(|kv| kv.value.as_deref())
+        .filter_map(|v| serde_json::from_str::<Vec<String>>(v).ok())
+        .flatten()
+        .collect();
     let iter = reader.get_row_iter(None).map_err(|e| bad(e.to_string()))?;
     let mut rows = Vec::new();
     for (index, row) in iter.take(limit).enumerate() {
         let row = row.map_err(|e| bad(format!("row {}: {e}", index + 1)))?;
+        let mut fields = row_to_map(&row);
+        for name in &json_columns {
+            if let Some(Value::String(text)) = fields.get(name)
+                && let Ok(value) = serde_json::from_str::<Value>(text)
+            {
+                fields.insert(name.clone(), value);
+            }
+        }
         rows.push(Row {
             at: RowRef::row(index + 1),
-            fields: row_to_map(&row),
+            fields,
         });
     }
     Ok(rows)
