@@ -138,7 +138,10 @@ fn preview_json_has_the_rows_and_is_reproducible() {
     assert!(!out.status.success());
     let error = &json(&out)["error"];
     assert_eq!(error["code"], "recipe_provider_setup");
-    assert!(error["message"].as_str().unwrap().contains("load one"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("load one"),
+        "{error}"
+    );
 
     let out = loris(
         home.path(),

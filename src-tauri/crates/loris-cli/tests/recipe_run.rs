@@ -75,7 +75,10 @@ fn a_killed_run_resumes_and_ends_with_exactly_the_rows_asked_for() {
     let deadline = Instant::now() + Duration::from_secs(120);
     while batch_count(&run_dir) < 3 {
         assert!(Instant::now() < deadline, "no batches were written");
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it was killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -103,7 +106,10 @@ fn a_killed_run_resumes_and_ends_with_exactly_the_rows_asked_for() {
     // The batch being written at the kill may have its files but not its place in run.json:
     // that one is written again.
     let resumed_batches = started["resumed_batches"].as_u64().unwrap() as usize;
-    assert!(resumed_batches >= written - 1 && resumed_batches >= 2, "{started}");
+    assert!(
+        resumed_batches >= written - 1 && resumed_batches >= 2,
+        "{started}"
+    );
     let rows = loris_tabular::read_rows(&run_dir.join("dataset.jsonl")).unwrap();
     assert_eq!(rows.len(), 200);
     let ids: HashSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -116,7 +122,11 @@ fn a_killed_run_resumes_and_ends_with_exactly_the_rows_asked_for() {
     }
     // Only the missing rows were asked for again (a batch cut off mid-way at most twice).
     let resumed = server.requests() - requests_before;
-    assert_eq!(resumed, 200 - resumed_batches as u64 * 20, "requests on resume");
+    assert_eq!(
+        resumed,
+        200 - resumed_batches as u64 * 20,
+        "requests on resume"
+    );
     let parquet = loris_tabular::read_rows(&run_dir.join("dataset.parquet")).unwrap();
     assert_eq!(parquet.len(), 200);
 }
@@ -181,7 +191,10 @@ fn five_rows_preview_against_the_starter_model_in_process() {
         let score = &row["grade"]["relevant"]["score"];
         assert!(score == "yes" || score == "no", "{row}");
     }
-    assert_eq!(preview["usage"]["small"]["requests"].as_u64().unwrap() >= 10, true);
+    assert_eq!(
+        preview["usage"]["small"]["requests"].as_u64().unwrap() >= 10,
+        true
+    );
 }
 
 #[test]
@@ -189,7 +202,10 @@ fn a_generated_chat_dataset_goes_to_the_trainer_as_is() {
     let model = fixture_or_skip!(fixtures::smollm2_gguf());
     let server = StubServer::start(|request, _| {
         let prompt = request.messages.last().unwrap().content.clone();
-        StubReply::Text(format!("Here is help with {}.", prompt.trim_start_matches("Help with ")))
+        StubReply::Text(format!(
+            "Here is help with {}.",
+            prompt.trim_start_matches("Help with ")
+        ))
     });
     let dir = tempfile::tempdir().unwrap();
     let recipe = write_recipe(
@@ -214,11 +230,21 @@ fn a_generated_chat_dataset_goes_to_the_trainer_as_is() {
     );
     let run_dir = dir.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_loris"))
-        .args(["recipe", "run", recipe.to_str().unwrap(), "--output", run_dir.to_str().unwrap()])
+        .args([
+            "recipe",
+            "run",
+            recipe.to_str().unwrap(),
+            "--output",
+            run_dir.to_str().unwrap(),
+        ])
         .env("LORIS_HOME", dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Both merged files of the processor go to `loris train --preview` unchanged.
     for file in ["chat.jsonl", "chat.parquet"] {
         let dataset = run_dir.join("processors/chat").join(file);
@@ -250,6 +276,9 @@ fn a_generated_chat_dataset_goes_to_the_trainer_as_is() {
             .filter(|t| t["trained"] == true)
             .map(|t| t["text"].as_str().unwrap())
             .collect();
-        assert!(trained.starts_with("Here is help with"), "{file}: {trained}");
+        assert!(
+            trained.starts_with("Here is help with"),
+            "{file}: {trained}"
+        );
     }
 }

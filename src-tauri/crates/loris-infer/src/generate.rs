@@ -258,7 +258,8 @@ fn run(
             None => sampler.sample(&mut values, &history),
             Some(c) => {
                 let temperature = request.sampling.temperature;
-                let choice = constrained_token(c, tokenizer, eos_ids, &generated, &mut values, temperature)?;
+                let choice =
+                    constrained_token(c, tokenizer, eos_ids, &generated, &mut values, temperature)?;
                 match choice {
                     Some(()) => sampler.sample(&mut values, &history),
                     // Nothing the schema allows is left: end here (the reply may be cut short).
@@ -337,7 +338,11 @@ fn constrained_token(
         .filter(|&i| values[i as usize].is_finite())
         .collect();
     order.sort_unstable_by(|&a, &b| values[b as usize].total_cmp(&values[a as usize]));
-    let wanted = if temperature <= 0.0 { 1 } else { CONSTRAINED_CANDIDATES };
+    let wanted = if temperature <= 0.0 {
+        1
+    } else {
+        CONSTRAINED_CANDIDATES
+    };
     let mut allowed = Vec::with_capacity(wanted);
     let mut ids = generated.to_vec();
     for &token in order.iter().take(MAX_CONSTRAINED_CHECKS) {

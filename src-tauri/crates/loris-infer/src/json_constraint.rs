@@ -490,10 +490,18 @@ mod tests {
         let c = judge();
         let doc = r#"{"relevant": {"score": "yes", "reasoning": "It names \"Paris\"."}}"#;
         for cut in 0..doc.len() {
-            assert_eq!(c.status(&doc[..cut]), JsonStatus::Partial, "{}", &doc[..cut]);
+            assert_eq!(
+                c.status(&doc[..cut]),
+                JsonStatus::Partial,
+                "{}",
+                &doc[..cut]
+            );
         }
         assert_eq!(c.status(doc), JsonStatus::Complete { more: false });
-        assert_eq!(c.status(&format!("{doc}\n")), JsonStatus::Complete { more: false });
+        assert_eq!(
+            c.status(&format!("{doc}\n")),
+            JsonStatus::Complete { more: false }
+        );
     }
 
     #[test]

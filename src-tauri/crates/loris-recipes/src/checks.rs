@@ -68,7 +68,9 @@ impl ValidationSpec {
             other => {
                 return Err(invalid(
                     "validator_type",
-                    format!("`{other}` validators are not supported: use `code` or an oxc `local_callable`"),
+                    format!(
+                        "`{other}` validators are not supported: use `code` or an oxc `local_callable`"
+                    ),
                 ));
             }
         };
@@ -114,7 +116,11 @@ impl ValidationSpec {
             })
             .collect();
         if outcomes.len() == 1 {
-            return outcomes.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Null);
+            return outcomes
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Null);
         }
         let all_valid = outcomes
             .iter()

@@ -351,7 +351,13 @@ impl<'a> Generator<'a> {
     }
 
     /// One cell of a column that needs no model.
-    fn local_value(&self, ci: usize, column: &Column, row_index: usize, row: &Row) -> Result<Value> {
+    fn local_value(
+        &self,
+        ci: usize,
+        column: &Column,
+        row_index: usize,
+        row: &Row,
+    ) -> Result<Value> {
         let name = column.name();
         let render_err = |message: String| RecipeError::Render {
             column: name.to_string(),
@@ -415,8 +421,8 @@ impl<'a> Generator<'a> {
                             continue;
                         }
                         let row_index = start + k;
-                        let seed = Rng::for_cell(self.options.seed, name, row_index as u64)
-                            .next_u64();
+                        let seed =
+                            Rng::for_cell(self.options.seed, name, row_index as u64).next_u64();
                         let cell = llm_value(
                             &self.env,
                             llm,
@@ -510,16 +516,21 @@ fn cast(text: &str, dtype: &str) -> std::result::Result<Value, String> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fences_are_stripped() {
-        assert_eq!(crate::llm_columns::strip_fence("```python\nprint(1)\n```"), "print(1)");
+        assert_eq!(
+            crate::llm_columns::strip_fence("```python\nprint(1)\n```"),
+            "print(1)"
+        );
         assert_eq!(crate::llm_columns::strip_fence("  x = 1 "), "x = 1");
-        assert_eq!(crate::llm_columns::strip_fence("see:\n```\n{}\n```\nbye"), "{}");
+        assert_eq!(
+            crate::llm_columns::strip_fence("see:\n```\n{}\n```\nbye"),
+            "{}"
+        );
     }
 
     #[test]

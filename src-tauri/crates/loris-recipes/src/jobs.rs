@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use loris_core::Store;
 use loris_core::jobs::{JobContext, JobManager};
 use loris_core::time_fmt::now_rfc3339;
-use loris_core::Store;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
@@ -152,7 +152,9 @@ fn spawn(
         watcher.abort();
         match result {
             Ok(outcome) => outcome,
-            Err(join) => Err(loris_core::Error::Internal(format!("recipe run thread: {join}"))),
+            Err(join) => Err(loris_core::Error::Internal(format!(
+                "recipe run thread: {join}"
+            ))),
         }
     });
     let handle = match spawned {
@@ -222,7 +224,10 @@ fn run_job(
         }
         Err(err) => {
             let _ = set_state(store, run_id, "failed", Some(&err.to_string()));
-            Err(loris_core::Error::Internal(format!("[{}] {err}", err.code())))
+            Err(loris_core::Error::Internal(format!(
+                "[{}] {err}",
+                err.code()
+            )))
         }
     }
 }
@@ -247,11 +252,7 @@ pub fn mark_interrupted_runs(store: &Store) -> Result<usize> {
 pub fn get_run(store: &Store, run_id: &str) -> Result<RecipeRun> {
     store
         .conn()
-        .query_row(
-            &format!("{SELECT_RUN} WHERE id = ?1"),
-            [run_id],
-            read_run,
-        )
+        .query_row(&format!("{SELECT_RUN} WHERE id = ?1"), [run_id], read_run)
         .optional()?
         .ok_or_else(|| RecipeError::NotFound {
             id: run_id.to_string(),

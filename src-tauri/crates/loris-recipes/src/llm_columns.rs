@@ -118,12 +118,12 @@ fn generate(
         usage.prompt_tokens += reply.prompt_tokens;
         usage.completion_tokens += reply.completion_tokens;
         let parsed = match column {
-            Column::LlmStructured(_) => parse_json_reply(&reply.text).and_then(|value| {
-                match &schema {
+            Column::LlmStructured(_) => {
+                parse_json_reply(&reply.text).and_then(|value| match &schema {
                     Some(validator) => check_schema(validator, &value).map(|()| value),
                     None => Ok(value),
-                }
-            }),
+                })
+            }
             Column::LlmJudge(_) => parse_judge(column, &reply.text),
             Column::LlmCode(_) => Ok(Value::String(loris_code_check::extract_code(
                 &reply.text,
@@ -273,4 +273,3 @@ fn parse_judge(column: &Column, reply: &str) -> std::result::Result<Value, Strin
     }
     Ok(Value::Object(out))
 }
-

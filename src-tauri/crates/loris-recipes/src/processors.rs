@@ -108,7 +108,9 @@ fn render_value(
                 .filter(|inner| !inner.contains("{{") && !inner.contains("}}"));
             match single {
                 Some(expr) => {
-                    let compiled = env.compile_expression(expr.trim()).map_err(|e| e.to_string())?;
+                    let compiled = env
+                        .compile_expression(expr.trim())
+                        .map_err(|e| e.to_string())?;
                     let value = compiled
                         .eval(minijinja::Value::from_serialize(row))
                         .map_err(|e| e.to_string())?;

@@ -357,13 +357,8 @@ pub fn run_full(
         resumed_batches,
         rows_done: manifest.rows_written(),
     });
-    let gate = ErrorGate::from_run_config(
-        inputs
-            .doc
-            .run
-            .as_ref()
-            .and_then(|r| r.run_config.as_ref()),
-    );
+    let gate =
+        ErrorGate::from_run_config(inputs.doc.run.as_ref().and_then(|r| r.run_config.as_ref()));
     let started = Instant::now();
     let mut generated_here = 0usize;
     for index in 0..total_batches {
@@ -373,7 +368,8 @@ pub fn run_full(
         if cancelled.load(Ordering::SeqCst) {
             return Err(RecipeError::Cancelled);
         }
-        let range = index * options.batch_size..((index + 1) * options.batch_size).min(options.rows);
+        let range =
+            index * options.batch_size..((index + 1) * options.batch_size).min(options.rows);
         let wanted = range.len();
         let on_column = |column: &str, done: usize, total: usize| {
             on_event(RunEvent::Column {
@@ -390,7 +386,11 @@ pub fn run_full(
         };
         let batch = generator.generate(range, &control)?;
         for format in &options.formats {
-            write_rows(&batch_file(dir, index, *format), &manifest.columns, &batch.rows)?;
+            write_rows(
+                &batch_file(dir, index, *format),
+                &manifest.columns,
+                &batch.rows,
+            )?;
             for (name, rows) in &batch.processor_outputs {
                 let path = processor_batch_file(dir, name, index, *format);
                 if let Some(parent) = path.parent() {

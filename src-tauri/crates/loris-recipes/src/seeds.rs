@@ -10,7 +10,11 @@ use crate::format::RecipeDocument;
 
 /// Loads the recipe's seed rows, or `None` when it has no `seed_config`. Relative paths are
 /// read from `base_dir` (the recipe file's folder).
-pub fn load_recipe_seed(doc: &RecipeDocument, base_dir: &Path, seed: u64) -> Result<Option<SeedTable>> {
+pub fn load_recipe_seed(
+    doc: &RecipeDocument,
+    base_dir: &Path,
+    seed: u64,
+) -> Result<Option<SeedTable>> {
     let Some(config) = doc.recipe.seed_config.as_ref().filter(|c| !c.is_null()) else {
         return Ok(None);
     };
@@ -19,5 +23,7 @@ pub fn load_recipe_seed(doc: &RecipeDocument, base_dir: &Path, seed: u64) -> Res
         message: err.to_string(),
     };
     let config = SeedConfig::from_json(config).map_err(seed_error)?;
-    load_seed(&config, base_dir, seed).map(Some).map_err(seed_error)
+    load_seed(&config, base_dir, seed)
+        .map(Some)
+        .map_err(seed_error)
 }

@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use crate::checks::ValidationSpec;
 use crate::error::ValidationError;
+use crate::format::{Column, RecipeDocument};
 use crate::processors::Transform;
 use crate::providers::InferenceParams;
-use crate::format::{Column, RecipeDocument};
 use crate::samplers::{CONVERSIONS, SamplerSpec};
 
 /// A sampler column's params, read and checked.

@@ -62,7 +62,10 @@ fn validation_columns_check_python_sql_and_typescript() {
             .contains("no such table")
     );
     assert_eq!(row["ts_check"]["is_valid"], true, "{}", row["ts_check"]);
-    assert_eq!(row["js_check"]["is_valid"], false, "type annotations are not JavaScript");
+    assert_eq!(
+        row["js_check"]["is_valid"], false,
+        "type annotations are not JavaScript"
+    );
 }
 
 /// Answers code prompts with fenced code, other prompts with their own text.
@@ -125,11 +128,18 @@ fn seed_datasets_start_every_row_and_templates_use_their_columns() {
             "processors": [{"processor_type": "drop_columns", "column_names": ["n"]}]
         }))
     };
-    let ordered = recipe(json!({"source": {"seed_type": "local", "path": "seed.jsonl"},
-                                "sampling_strategy": "ordered"}));
+    let ordered = recipe(
+        json!({"source": {"seed_type": "local", "path": "seed.jsonl"},
+                                "sampling_strategy": "ordered"}),
+    );
     let seed = load_recipe_seed(&ordered, dir.path(), 0).unwrap().unwrap();
-    let out = preview_with_seed(&ordered, &rows(4), Some(&Coder), Some(&seed as &dyn SeedRows))
-        .unwrap();
+    let out = preview_with_seed(
+        &ordered,
+        &rows(4),
+        Some(&Coder),
+        Some(&seed as &dyn SeedRows),
+    )
+    .unwrap();
     assert_eq!(out.columns, ["q", "answer", "double"]);
     let qs: Vec<&str> = out.rows.iter().map(|r| r["q"].as_str().unwrap()).collect();
     // Seeds cycle when the run is longer than the seed.
@@ -146,7 +156,8 @@ fn seed_datasets_start_every_row_and_templates_use_their_columns() {
     assert!(out.rows.iter().all(|r| r["q"] == "beta"), "{:?}", out.rows);
 
     // Shuffled: reproducible from the seed.
-    let shuffled = recipe(json!({"source": {"path": "seed.jsonl"}, "sampling_strategy": "shuffle"}));
+    let shuffled =
+        recipe(json!({"source": {"path": "seed.jsonl"}, "sampling_strategy": "shuffle"}));
     let a = load_recipe_seed(&shuffled, dir.path(), 5).unwrap().unwrap();
     let b = load_recipe_seed(&shuffled, dir.path(), 5).unwrap().unwrap();
     assert_eq!(a.rows(), b.rows());
@@ -180,8 +191,13 @@ fn documents_are_split_into_chunks_that_seed_the_rows() {
     }));
     let seed = load_recipe_seed(&recipe, dir.path(), 0).unwrap().unwrap();
     assert!(seed.len() >= 6, "{} chunks", seed.len());
-    let out = preview_with_seed(&recipe, &rows(3), Some(&Coder), Some(&seed as &dyn SeedRows))
-        .unwrap();
+    let out = preview_with_seed(
+        &recipe,
+        &rows(3),
+        Some(&Coder),
+        Some(&seed as &dyn SeedRows),
+    )
+    .unwrap();
     for row in &out.rows {
         let chunk = row["chunk_text"].as_str().unwrap();
         assert!(chunk.chars().count() <= 300);
@@ -214,13 +230,25 @@ fn settings_of_validators_processors_and_models_are_checked_with_their_paths() {
     let errors = validate(&recipe).unwrap_err();
     let found: Vec<(&str, &str)> = errors.iter().map(|e| (e.code(), e.path())).collect();
     for expected in [
-        ("recipe_invalid_params", "recipe.model_configs[0].inference_parameters.temperature"),
-        ("recipe_invalid_params", "recipe.columns[1].validator_params.code_lang"),
+        (
+            "recipe_invalid_params",
+            "recipe.model_configs[0].inference_parameters.temperature",
+        ),
+        (
+            "recipe_invalid_params",
+            "recipe.columns[1].validator_params.code_lang",
+        ),
         ("recipe_invalid_params", "recipe.columns[2].validator_type"),
-        ("recipe_invalid_params", "recipe.columns[3].validator_params.validation_function"),
+        (
+            "recipe_invalid_params",
+            "recipe.columns[3].validator_params.validation_function",
+        ),
         ("recipe_invalid_params", "recipe.processors[0].name"),
         ("recipe_invalid_params", "recipe.processors[1].template"),
-        ("recipe_unknown_reference", "recipe.processors[2].template.m[0].content"),
+        (
+            "recipe_unknown_reference",
+            "recipe.processors[2].template.m[0].content",
+        ),
     ] {
         assert!(found.contains(&expected), "{expected:?} not in {found:?}");
     }

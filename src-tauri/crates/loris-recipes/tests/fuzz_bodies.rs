@@ -40,9 +40,26 @@ impl Rng {
 
 /// Fragments that make JSON take unusual turns at the place they land.
 const FRAGMENTS: &[&str] = &[
-    "null", "[]", "{}", "\"\"", "-1", "1e999", "\"{{\"", "{% for", "\"column_type\"",
-    "\"llm-judge\"", "\"validation\"", "\"sampler\"", "{{ a }}", "\u{0}", "\"\\ud800\"", "]]]]",
-    "{\"name\": \"x\"}", "9999999999999999999", "true", ",",
+    "null",
+    "[]",
+    "{}",
+    "\"\"",
+    "-1",
+    "1e999",
+    "\"{{\"",
+    "{% for",
+    "\"column_type\"",
+    "\"llm-judge\"",
+    "\"validation\"",
+    "\"sampler\"",
+    "{{ a }}",
+    "\u{0}",
+    "\"\\ud800\"",
+    "]]]]",
+    "{\"name\": \"x\"}",
+    "9999999999999999999",
+    "true",
+    ",",
 ];
 
 #[test]

@@ -10,12 +10,12 @@ use loris_core::Store;
 use loris_core::events::EventBus;
 use loris_core::jobs::JobManager;
 use loris_llm_client::stub::{StubReply, StubServer};
+use loris_recipes::RouterOptions;
 use loris_recipes::jobs::{
     RunEnvironment, get_run, list_runs, mark_interrupted_runs, resume_run, start_run,
 };
 use loris_recipes::run::{OutputFormat, RunOptions, read_run_page};
 use loris_recipes::store::save_recipe;
-use loris_recipes::RouterOptions;
 use serde_json::json;
 
 fn wait_for(store: &Store, run_id: &str, what: &str, done: impl Fn(&str, u64) -> bool) {
@@ -25,7 +25,10 @@ fn wait_for(store: &Store, run_id: &str, what: &str, done: impl Fn(&str, u64) ->
         if done(&run.state, run.rows_done) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {run:?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {run:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -77,14 +80,18 @@ async fn a_run_job_reports_progress_cancels_and_resumes() {
     let store_for_wait = Arc::clone(&store);
     let run_id = started.run_id.clone();
     tokio::task::spawn_blocking(move || {
-        wait_for(&store_for_wait, &run_id, "two batches", |_, rows| rows >= 20)
+        wait_for(&store_for_wait, &run_id, "two batches", |_, rows| {
+            rows >= 20
+        })
     })
     .await
     .unwrap();
     jobs.cancel(&started.job_id).unwrap();
     let (store_for_wait, run_id) = (Arc::clone(&store), started.run_id.clone());
     tokio::task::spawn_blocking(move || {
-        wait_for(&store_for_wait, &run_id, "the cancel", |state, _| state == "cancelled")
+        wait_for(&store_for_wait, &run_id, "the cancel", |state, _| {
+            state == "cancelled"
+        })
     })
     .await
     .unwrap();
@@ -107,7 +114,9 @@ async fn a_run_job_reports_progress_cancels_and_resumes() {
     assert_eq!(resumed.output, started.output);
     let (store_for_wait, run_id) = (Arc::clone(&store), started.run_id.clone());
     tokio::task::spawn_blocking(move || {
-        wait_for(&store_for_wait, &run_id, "completion", |state, _| state == "completed")
+        wait_for(&store_for_wait, &run_id, "completion", |state, _| {
+            state == "completed"
+        })
     })
     .await
     .unwrap();
@@ -129,19 +138,33 @@ async fn a_run_job_reports_progress_cancels_and_resumes() {
         .execute("UPDATE recipe_runs SET state = 'running'", [])
         .unwrap();
     assert_eq!(mark_interrupted_runs(&store).unwrap(), 1);
-    assert_eq!(get_run(&store, &started.run_id).unwrap().state, "interrupted");
+    assert_eq!(
+        get_run(&store, &started.run_id).unwrap().state,
+        "interrupted"
+    );
     resume_run(&jobs, &store, &env, &started.run_id).unwrap();
     let (store_for_wait, run_id) = (Arc::clone(&store), started.run_id.clone());
     tokio::task::spawn_blocking(move || {
-        wait_for(&store_for_wait, &run_id, "completion", |state, _| state == "completed")
+        wait_for(&store_for_wait, &run_id, "completion", |state, _| {
+            state == "completed"
+        })
     })
     .await
     .unwrap();
     assert_eq!(ids(&output).len(), 60);
 
     // An unknown recipe is refused before anything is recorded.
-    let err = start_run(&jobs, &store, &env, "nope", RunOptions { rows: 1, ..resumed_options() })
-        .unwrap_err();
+    let err = start_run(
+        &jobs,
+        &store,
+        &env,
+        "nope",
+        RunOptions {
+            rows: 1,
+            ..resumed_options()
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "recipe_not_found");
 }
 

@@ -200,5 +200,8 @@ fn structured_replies_are_checked_against_the_schema() {
     };
     let err = preview(&doc, &options, Some(&always_wrong)).unwrap_err();
     assert_eq!(err.code(), "recipe_invalid_llm_output");
-    assert!(err.to_string().contains("does not match the schema"), "{err}");
+    assert!(
+        err.to_string().contains("does not match the schema"),
+        "{err}"
+    );
 }

@@ -104,7 +104,13 @@ fn requests_carry_the_model_the_parameters_and_the_key_from_the_environment() {
             && request.authorization.as_deref() == Some("Bearer s3cret")
             && request.body["max_tokens"] == 64
             && request.messages[0].role == "system";
-        if request.messages.last().unwrap().content.starts_with("Grade") {
+        if request
+            .messages
+            .last()
+            .unwrap()
+            .content
+            .starts_with("Grade")
+        {
             StubReply::Text("{\"fun\": 2}".into())
         } else if ok {
             StubReply::Text("fine".into())
@@ -151,14 +157,21 @@ fn setup_problems_are_typed() {
         json!({"api_key_env": "LORIS_RECIPES_TEST_UNSET_VAR"}),
         1,
     );
-    let err = ModelRouter::new(&doc, &RouterOptions::default()).err().unwrap();
+    let err = ModelRouter::new(&doc, &RouterOptions::default())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "recipe_provider_setup");
-    assert!(err.to_string().contains("LORIS_RECIPES_TEST_UNSET_VAR"), "{err}");
+    assert!(
+        err.to_string().contains("LORIS_RECIPES_TEST_UNSET_VAR"),
+        "{err}"
+    );
 
     // A local provider with no model loaded.
     let mut local = recipe("http://x/v1", json!({}), 1);
     local.recipe.model_providers.as_mut().unwrap()[0].provider_type = Some("local".into());
-    let err = ModelRouter::new(&local, &RouterOptions::default()).err().unwrap();
+    let err = ModelRouter::new(&local, &RouterOptions::default())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "recipe_provider_setup");
 
     // A key from the keychain.

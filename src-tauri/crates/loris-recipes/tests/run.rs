@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loris_recipes::run::{
     Manifest, OutputFormat, RunEvent, RunInputs, RunOptions, merge_run, read_run_page, run_full,
 };
-use loris_recipes::{LlmCall, LlmProvider, LlmReply, ProviderError, RecipeDocument, parse_recipe_str};
+use loris_recipes::{
+    LlmCall, LlmProvider, LlmReply, ProviderError, RecipeDocument, parse_recipe_str,
+};
 use serde_json::{Value, json};
 
 /// Answers every call; cancels the run after `cancel_after` calls, as a kill would stop it.
@@ -27,7 +29,10 @@ impl LlmProvider for Writer<'_> {
             self.cancel.store(true, Ordering::SeqCst);
         }
         if self.fail_every > 0 && n % self.fail_every == 0 {
-            return Err(ProviderError::new("llm_http_status", "HTTP 503: overloaded"));
+            return Err(ProviderError::new(
+                "llm_http_status",
+                "HTTP 503: overloaded",
+            ));
         }
         Ok(LlmReply {
             text: format!("about {}", call.prompt),
@@ -164,14 +169,21 @@ fn an_interrupted_run_resumes_from_its_last_batch_with_exactly_the_rows_asked_fo
 
     // Events: started (resumed), a batch event per new batch with usage, columns, merged.
     let events = events.into_inner().unwrap();
-    assert!(matches!(events[0], RunEvent::Started { resumed_batches, .. } if resumed_batches == written));
+    assert!(
+        matches!(events[0], RunEvent::Started { resumed_batches, .. } if resumed_batches == written)
+    );
     let batches: Vec<&RunEvent> = events
         .iter()
         .filter(|e| matches!(e, RunEvent::Batch { .. }))
         .collect();
     assert_eq!(batches.len(), 10 - written);
     match batches.last().unwrap() {
-        RunEvent::Batch { rows_done, usage, eta_seconds, .. } => {
+        RunEvent::Batch {
+            rows_done,
+            usage,
+            eta_seconds,
+            ..
+        } => {
             assert_eq!(*rows_done, 200);
             assert_eq!(usage["w"].requests, 200);
             assert_eq!(usage["w"].completion_tokens, 400);
@@ -179,7 +191,11 @@ fn an_interrupted_run_resumes_from_its_last_batch_with_exactly_the_rows_asked_fo
         }
         _ => unreachable!(),
     }
-    assert!(events.iter().any(|e| matches!(e, RunEvent::Column { column, .. } if column == "text")));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, RunEvent::Column { column, .. } if column == "text"))
+    );
     assert!(matches!(events.last().unwrap(), RunEvent::Merged { .. }));
 
     // Merged files hold every row, in order, in both formats; the processor's too.
@@ -291,7 +307,9 @@ fn bad_run_options_are_refused() {
         assert_eq!(err.code(), "recipe_invalid_option");
     }
     assert_eq!(
-        OutputFormat::parse_list(Some(&json!(["csv"]))).unwrap_err().code(),
+        OutputFormat::parse_list(Some(&json!(["csv"])))
+            .unwrap_err()
+            .code(),
         "recipe_invalid_option"
     );
 }

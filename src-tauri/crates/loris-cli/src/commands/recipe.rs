@@ -221,8 +221,7 @@ fn run_command(args: &RunArgs, json: bool) -> anyhow::Result<()> {
     }
     options.seed = args.seed;
     if !args.format.is_empty() {
-        options.formats =
-            OutputFormat::parse_list(Some(&serde_json::json!(args.format.clone())))?;
+        options.formats = OutputFormat::parse_list(Some(&serde_json::json!(args.format.clone())))?;
     }
     if args.no_merge {
         options.merge = false;
@@ -254,10 +253,8 @@ fn run_command(args: &RunArgs, json: bool) -> anyhow::Result<()> {
         ProgressBar::new(options.rows as u64)
     };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let on_event = |event: RunEvent| {
         if json {
@@ -275,13 +272,24 @@ fn run_command(args: &RunArgs, json: bool) -> anyhow::Result<()> {
             } => {
                 bar.set_position(*rows_done as u64);
                 if *resumed_batches > 0 {
-                    bar.println(format!("resuming: {resumed_batches} batches already written"));
+                    bar.println(format!(
+                        "resuming: {resumed_batches} batches already written"
+                    ));
                 }
             }
-            RunEvent::Column { column, done, total, .. } => {
+            RunEvent::Column {
+                column,
+                done,
+                total,
+                ..
+            } => {
                 bar.set_message(format!("{column} {done}/{total}"));
             }
-            RunEvent::Batch { rows_done, failed_rows, .. } => {
+            RunEvent::Batch {
+                rows_done,
+                failed_rows,
+                ..
+            } => {
                 bar.set_position((*rows_done + *failed_rows) as u64);
             }
             RunEvent::Merged { .. } => {}

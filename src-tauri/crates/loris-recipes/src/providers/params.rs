@@ -27,8 +27,14 @@ pub struct InferenceParams {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Number {
     Fixed(f64),
-    Uniform { low: f64, high: f64 },
-    Manual { values: Vec<f64>, weights: Option<Vec<f64>> },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Manual {
+        values: Vec<f64>,
+        weights: Option<Vec<f64>>,
+    },
 }
 
 impl Number {

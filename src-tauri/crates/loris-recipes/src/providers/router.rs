@@ -71,9 +71,8 @@ impl ModelRouter {
                 None if providers.len() == 1 => providers.first(),
                 None => None,
             };
-            let is_local = provider.is_none_or(|p| {
-                p.provider_type.as_deref() == Some(LOCAL_PROVIDER_TYPE)
-            });
+            let is_local =
+                provider.is_none_or(|p| p.provider_type.as_deref() == Some(LOCAL_PROVIDER_TYPE));
             let (model, default_parallel): (Arc<dyn ChatModel>, usize) = if is_local {
                 let local = options.local.clone().ok_or_else(|| {
                     setup(
@@ -175,15 +174,13 @@ impl LlmProvider for ModelRouter {
                 format!("no model is set up for the alias `{}`", call.model_alias),
             )
         })?;
-        route
-            .model
-            .chat(
-                call.system,
-                call.prompt,
-                &route.params,
-                call.seed,
-                call.response_schema,
-            )
+        route.model.chat(
+            call.system,
+            call.prompt,
+            &route.params,
+            call.seed,
+            call.response_schema,
+        )
     }
 
     fn max_in_flight(&self, model_alias: &str) -> usize {
