@@ -28,7 +28,7 @@ impl LlmProvider for Writer<'_> {
         if n >= self.cancel_after {
             self.cancel.store(true, Ordering::SeqCst);
         }
-        if self.fail_every > 0 && n % self.fail_every == 0 {
+        if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
             return Err(ProviderError::new(
                 "llm_http_status",
                 "HTTP 503: overloaded",
