@@ -75,6 +75,16 @@ pub fn builder<R: tauri::Runtime>() -> Builder<R> {
             commands::train::train_runs,
             commands::train::train_metrics,
             commands::train::train_preview,
+            commands::recipes::recipe_list,
+            commands::recipes::recipe_get,
+            commands::recipes::recipe_save,
+            commands::recipes::recipe_delete,
+            commands::recipes::recipe_validate,
+            commands::recipes::recipe_preview,
+            commands::recipes::recipe_run_start,
+            commands::recipes::recipe_run_resume,
+            commands::recipes::recipe_runs,
+            commands::recipes::recipe_run_rows,
         ])
         .events(collect_events![
             AppEventMessage,

@@ -167,6 +167,35 @@ fn guarded_calls() -> Vec<(&'static str, Value)> {
         ("train_cancel", json!({ "accessToken": "", "jobId": "j" })),
         ("train_runs", json!({ "accessToken": "" })),
         ("train_metrics", json!({ "accessToken": "", "runId": "r" })),
+        ("recipe_list", json!({ "accessToken": "" })),
+        ("recipe_get", json!({ "accessToken": "", "id": "r" })),
+        (
+            "recipe_save",
+            json!({ "accessToken": "", "id": null, "name": "n", "json": "{}" }),
+        ),
+        ("recipe_delete", json!({ "accessToken": "", "id": "r" })),
+        (
+            "recipe_validate",
+            json!({ "accessToken": "", "json": "{}" }),
+        ),
+        (
+            "recipe_preview",
+            json!({ "accessToken": "", "json": "{}", "rows": 1, "seed": 0, "model": null }),
+        ),
+        (
+            "recipe_run_start",
+            json!({ "accessToken": "", "request": { "recipeId": "r", "rows": 1,
+                    "batchSize": null, "seed": null, "formats": [], "model": null } }),
+        ),
+        (
+            "recipe_run_resume",
+            json!({ "accessToken": "", "runId": "r", "model": null }),
+        ),
+        ("recipe_runs", json!({ "accessToken": "", "recipeId": "r" })),
+        (
+            "recipe_run_rows",
+            json!({ "accessToken": "", "runId": "r", "offset": 0, "limit": 10 }),
+        ),
         (
             "train_preview",
             json!({ "accessToken": "", "model": "/m", "dataset": "/d.jsonl", "rows": 3,
@@ -255,6 +284,10 @@ fn commands_without_a_session_are_refused() {
         lan_api,
         chat,
         train: Arc::default(),
+        recipes: Arc::new(crate::commands::recipes::Recipes::new(
+            home.path(),
+            Arc::new(loris_auth::secrets::FileSecrets::in_data_dir(home.path())),
+        )),
     });
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

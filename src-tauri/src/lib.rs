@@ -25,7 +25,12 @@ pub fn run() -> anyhow::Result<()> {
     // Opening the service marked unfinished jobs interrupted; their training runs follow.
     commands::train::recover(service.store());
     let train = Arc::new(loris_train::job::TrainJobs::default());
+    commands::recipes::recover(service.store());
     let (secrets, backend) = loris_auth::open_secrets(service.data_dir().root());
+    let recipes = Arc::new(commands::recipes::Recipes::new(
+        service.data_dir().root(),
+        Arc::clone(&secrets),
+    ));
     let auth = Arc::new(loris_auth::Auth::new(
         Arc::clone(service.store()),
         secrets,
@@ -60,6 +65,7 @@ pub fn run() -> anyhow::Result<()> {
                 lan_api: Arc::clone(&lan_api),
                 chat: Arc::clone(&chat),
                 train: Arc::clone(&train),
+                recipes: Arc::clone(&recipes),
             });
             let _ = chat_app.set(app.handle().clone());
             events::bridge(app.handle().clone(), Arc::clone(&service));

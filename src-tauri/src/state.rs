@@ -21,6 +21,8 @@ pub struct AppState {
     pub chat: Arc<Chat>,
     /// The stop-and-save switches of running training jobs.
     pub train: Arc<loris_train::job::TrainJobs>,
+    /// Data recipes: where their seeds and runs live, and the keychain for provider keys.
+    pub recipes: Arc<crate::commands::recipes::Recipes>,
 }
 
 impl AppState {

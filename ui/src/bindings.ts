@@ -163,6 +163,23 @@ export const commands = {
 	trainMetrics: (accessToken: string, runId: string) => typedError<TrainMetric[], ApiError>(__TAURI_INVOKE("train_metrics", { accessToken, runId })),
 	/**  The first rows of a dataset as training sees them, each token marked trained or not. */
 	trainPreview: (accessToken: string, model: string, dataset: string, settings: TrainPreviewSettings, rows: number) => typedError<TrainPreviewRow[], ApiError>(__TAURI_INVOKE("train_preview", { accessToken, model, dataset, settings, rows })),
+	recipeList: (accessToken: string) => typedError<RecipeListItem[], ApiError>(__TAURI_INVOKE("recipe_list", { accessToken })),
+	recipeGet: (accessToken: string, id: string) => typedError<StoredRecipe, ApiError>(__TAURI_INVOKE("recipe_get", { accessToken, id })),
+	/**  Saves (or imports) a recipe document; a new one when `id` is null. */
+	recipeSave: (accessToken: string, id: string | null, name: string, json: string) => typedError<StoredRecipe, ApiError>(__TAURI_INVOKE("recipe_save", { accessToken, id, name, json })),
+	recipeDelete: (accessToken: string, id: string) => typedError<null, ApiError>(__TAURI_INVOKE("recipe_delete", { accessToken, id })),
+	/**  Every problem of a recipe document, each with its JSON path; empty when it is valid. */
+	recipeValidate: (accessToken: string, json: string) => typedError<RecipeIssue[], ApiError>(__TAURI_INVOKE("recipe_validate", { accessToken, json })),
+	/**  A few rows generated in memory. */
+	recipePreview: (accessToken: string, json: string, rows: number, seed: number, model: string | null) => typedError<RecipePreviewResult, ApiError>(__TAURI_INVOKE("recipe_preview", { accessToken, json, rows, seed, model })),
+	/**  Starts a full run of a stored recipe as a job. */
+	recipeRunStart: (accessToken: string, request: RecipeRunRequest) => typedError<RecipeRunStarted, ApiError>(__TAURI_INVOKE("recipe_run_start", { accessToken, request })),
+	/**  Resumes an interrupted, cancelled or failed run from its last written batch. */
+	recipeRunResume: (accessToken: string, runId: string, model: string | null) => typedError<RecipeRunStarted, ApiError>(__TAURI_INVOKE("recipe_run_resume", { accessToken, runId, model })),
+	/**  A recipe's runs, newest first. */
+	recipeRuns: (accessToken: string, recipeId: string) => typedError<RecipeRunItem[], ApiError>(__TAURI_INVOKE("recipe_runs", { accessToken, recipeId })),
+	/**  A page of a run's rows (`{rows, total, offset}`), written batches included while it runs. */
+	recipeRunRows: (accessToken: string, runId: string, offset: number, limit: number) => typedError<RecipeRowsPage, ApiError>(__TAURI_INVOKE("recipe_run_rows", { accessToken, runId, offset, limit })),
 };
 
 /** Events */
@@ -685,6 +702,70 @@ export type ParamCounts = {
 	largestMatrix: number,
 };
 
+/**  One validation problem, with its place in the document. */
+export type RecipeIssue = {
+	code: string,
+	path: string,
+	message: string,
+	/**  A cycle's columns, in order. */
+	columns: string[] | null,
+};
+
+export type RecipeListItem = {
+	id: string,
+	name: string,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**
+ *  Rows of a preview: the output columns, the rows, each `schema_transform`'s rows, and the
+ *  requests and tokens per model alias.
+ */
+export type RecipePreviewResult = {
+	columns: string[],
+	rows: JsonValue[],
+	processorOutputs: JsonValue,
+	usage: JsonValue,
+};
+
+/**  A page of a run's rows. */
+export type RecipeRowsPage = {
+	rows: JsonValue[],
+	total: number,
+	offset: number,
+};
+
+export type RecipeRunItem = {
+	id: string,
+	recipeId: string,
+	/**  running | completed | cancelled | failed | interrupted */
+	state: string,
+	rowsDone: number,
+	output: string | null,
+	error: string | null,
+	jobId: string | null,
+	createdAt: string,
+	updatedAt: string,
+};
+
+export type RecipeRunRequest = {
+	recipeId: string,
+	rows: number,
+	batchSize: number | null,
+	seed: number | null,
+	/**  `jsonl`, `parquet`; both when empty. */
+	formats?: string[],
+	/**  The loaded model that serves `local` providers. */
+	model: string | null,
+};
+
+export type RecipeRunStarted = {
+	runId: string,
+	jobId: string,
+	output: string,
+};
+
 /**  The ids of a reply that has started; its text arrives as events. */
 export type ReplyStarted = {
 	/**  The user message stored first; `None` for a regeneration. */
@@ -781,6 +862,15 @@ export type StarterModel = {
 	/**  The id to load it under. */
 	id: string,
 	path: string,
+};
+
+/**  A stored recipe: its document as saved, unknown fields included. */
+export type StoredRecipe = {
+	id: string,
+	name: string,
+	json: string,
+	createdAt: string,
+	updatedAt: string,
 };
 
 /**  A change to the settings and what the run would need with it. */

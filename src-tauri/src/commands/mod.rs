@@ -9,5 +9,6 @@ pub mod hardware;
 pub mod jobs;
 pub mod local_models;
 pub mod models;
+pub mod recipes;
 pub mod server;
 pub mod train;

@@ -107,7 +107,7 @@ impl ValidationSpec {
                     }),
                     Some(other) => json!({
                         "is_valid": false, "error_count": 1,
-                        "error_messages": [{"message": format!("`{target}` is {} , not code text",
+                        "error_messages": [{"message": format!("`{target}` is {}, not code text",
                                                                kind(other)),
                                             "line": null, "column": null}]
                     }),

@@ -276,6 +276,9 @@ impl<'a> Generator<'a> {
                             rows[k].insert(name.to_string(), value);
                         }
                         Err(err) if self.options.strict => return Err(err),
+                        // A prompt that does not render is the recipe's fault, not the model's:
+                        // every row would fail the same way.
+                        Err(err @ RecipeError::Render { .. }) => return Err(err),
                         Err(err) => {
                             failed[k] = Some(RowFailure {
                                 row: start + k,

@@ -12,7 +12,7 @@ pub use http::HttpModel;
 #[cfg(feature = "local")]
 pub use local::EngineModel;
 pub use params::InferenceParams;
-pub use router::{LOCAL_PROVIDER_TYPE, ModelRouter, RouterOptions};
+pub use router::{KeychainLookup, LOCAL_PROVIDER_TYPE, ModelRouter, RouterOptions};
 
 use serde::Serialize;
 
