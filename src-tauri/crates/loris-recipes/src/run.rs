@@ -245,14 +245,18 @@ fn io_error(path: &Path, source: std::io::Error) -> RecipeError {
     }
 }
 
-/// What a run must match to be resumed: the recipe itself and the settings that decide which
-/// rows it generates.
+/// What a run must match to be resumed: the recipe itself, the settings that decide which rows
+/// it generates, and the files each batch has.
 pub fn fingerprint(doc: &RecipeDocument, options: &RunOptions) -> String {
     let mut hasher = Sha256::new();
     hasher.update(serde_json::to_string(&doc.recipe).unwrap_or_default());
+    let formats: Vec<&str> = options.formats.iter().map(|f| f.extension()).collect();
     hasher.update(format!(
-        "|rows={}|batch={}|seed={}",
-        options.rows, options.batch_size, options.seed
+        "|rows={}|batch={}|seed={}|formats={}",
+        options.rows,
+        options.batch_size,
+        options.seed,
+        formats.join(",")
     ));
     let digest = hasher.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -316,9 +320,9 @@ pub fn run_full(
             return Err(RecipeError::RunMismatch {
                 path: dir.display().to_string(),
                 reason: format!(
-                    "it was started with {} rows, batches of {} and seed {}; use another \
-                     output folder for a changed recipe",
-                    existing.rows, existing.batch_size, existing.seed
+                    "it was started with {} rows, batches of {}, seed {} and formats {:?}; use \
+                     another output folder for a changed recipe",
+                    existing.rows, existing.batch_size, existing.seed, existing.formats
                 ),
             });
         }

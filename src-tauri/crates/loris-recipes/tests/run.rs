@@ -238,6 +238,15 @@ fn a_changed_recipe_does_not_resume_into_an_old_folder() {
     };
     let err = run_full(&inputs, dir.path(), &cancel, &|_| {}).unwrap_err();
     assert_eq!(err.code(), "recipe_run_mismatch");
+    // Batches with other files would leave the folder half one way, half the other.
+    let mut jsonl_only = options.clone();
+    jsonl_only.formats = vec![OutputFormat::Jsonl];
+    let inputs = RunInputs {
+        options: &jsonl_only,
+        ..inputs
+    };
+    let err = run_full(&inputs, dir.path(), &cancel, &|_| {}).unwrap_err();
+    assert_eq!(err.code(), "recipe_run_mismatch");
     // Nothing was lost.
     assert_eq!(all_rows(dir.path()).len(), 20);
     assert_eq!(merge_run(dir.path()).unwrap().len(), 4);
