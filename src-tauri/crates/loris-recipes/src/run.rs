@@ -30,6 +30,8 @@ use crate::providers::LlmProvider;
 pub const MANIFEST: &str = "run.json";
 /// Data Designer's default `buffer_size`.
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
+/// Column progress events per column and batch, at most (plus the last one).
+const COLUMN_EVENTS: usize = 20;
 /// The most rows one run may ask for.
 pub const MAX_RUN_ROWS: usize = 10_000_000;
 
@@ -375,13 +377,17 @@ pub fn run_full(
         let range =
             index * options.batch_size..((index + 1) * options.batch_size).min(options.rows);
         let wanted = range.len();
+        // About twenty column events per column and batch: enough for a progress bar, few
+        // enough that a long run does not fill the event log.
         let on_column = |column: &str, done: usize, total: usize| {
-            on_event(RunEvent::Column {
-                batch: index,
-                column: column.to_string(),
-                done,
-                total,
-            })
+            if done == total || done.is_multiple_of((total / COLUMN_EVENTS).max(1)) {
+                on_event(RunEvent::Column {
+                    batch: index,
+                    column: column.to_string(),
+                    done,
+                    total,
+                })
+            }
         };
         let control = BatchControl {
             cancelled,
