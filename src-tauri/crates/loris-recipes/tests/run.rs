@@ -196,6 +196,21 @@ fn an_interrupted_run_resumes_from_its_last_batch_with_exactly_the_rows_asked_fo
             .iter()
             .any(|e| matches!(e, RunEvent::Column { column, .. } if column == "text"))
     );
+    // Column progress is thinned out, and always ends at the batch's size.
+    let last_batch: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Column {
+                batch: 9,
+                column,
+                done,
+                ..
+            } if column == "text" => Some(*done),
+            _ => None,
+        })
+        .collect();
+    assert!(last_batch.len() <= 21, "{last_batch:?}");
+    assert_eq!(last_batch.last(), Some(&20));
     assert!(matches!(events.last().unwrap(), RunEvent::Merged { .. }));
 
     // Merged files hold every row, in order, in both formats; the processor's too.
