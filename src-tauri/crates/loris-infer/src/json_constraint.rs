@@ -223,86 +223,47 @@ fn fixed_object(
 
 /// Any object: string keys, any values.
 fn any_object(s: &[u8], pos: usize, depth: usize) -> Vec<End> {
-    let open = literal(b"{", s, pos);
-    let mut out = Vec::new();
-    let mut frontier = Vec::new();
-    for e in open {
-        match e {
-            End::Open => out.push(End::Open),
-            End::At(p) => {
-                let p = blanks(s, p);
-                // `{}`
-                out.extend(literal(b"}", s, p));
-                frontier.push(p);
-            }
-        }
-    }
-    members(s, frontier, depth, b'}', &mut out, |s, p, depth| {
-        let key = string(s, p, DEFAULT_MAX_STRING);
-        let colon = then(key, |q| literal(b":", s, blanks(s, q)));
-        then(colon, |q| any_value(s, blanks(s, q), depth + 1))
-    });
-    out
-}
-
-/// Items (or members) separated by commas until `close`; each `frontier` position is where an
-/// item starts.
-fn members(
-    s: &[u8],
-    mut frontier: Vec<usize>,
-    depth: usize,
-    close: u8,
-    out: &mut Vec<End>,
-    item: impl Fn(&[u8], usize, usize) -> Vec<End>,
-) {
-    let mut seen = 0;
-    while !frontier.is_empty() && seen < DEFAULT_MAX_ITEMS {
-        seen += 1;
-        let mut next = Vec::new();
-        for start in frontier {
-            for e in item(s, start, depth) {
-                match e {
-                    End::Open => push(out, End::Open),
-                    End::At(p) => {
-                        let p = blanks(s, p);
-                        for c in literal(&[close], s, p) {
-                            push(out, c);
-                        }
-                        for c in literal(b",", s, p) {
-                            match c {
-                                End::Open => push(out, End::Open),
-                                End::At(q) => {
-                                    let q = blanks(s, q);
-                                    if !next.contains(&q) {
-                                        next.push(q);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        frontier = next;
-    }
-}
-
-fn push(out: &mut Vec<End>, e: End) {
-    if !out.contains(&e) {
-        out.push(e);
-    }
+    container(
+        s,
+        pos,
+        depth,
+        (b'{', b'}'),
+        DEFAULT_MAX_ITEMS,
+        |s, p, depth| {
+            let key = string(s, p, DEFAULT_MAX_STRING);
+            let colon = then(key, |q| literal(b":", s, blanks(s, q)));
+            then(colon, |q| any_value(s, blanks(s, q), depth + 1))
+        },
+    )
 }
 
 fn array(items: &Value, max_items: usize, s: &[u8], pos: usize, depth: usize) -> Vec<End> {
-    let open = literal(b"[", s, pos);
+    container(s, pos, depth, (b'[', b']'), max_items, |s, p, depth| {
+        value(items, s, p, depth + 1)
+    })
+}
+
+/// `open`, then at most `max_items` items (object members or array values) separated by
+/// commas, then `close`.
+fn container(
+    s: &[u8],
+    pos: usize,
+    depth: usize,
+    (open, close): (u8, u8),
+    max_items: usize,
+    item: impl Fn(&[u8], usize, usize) -> Vec<End>,
+) -> Vec<End> {
     let mut out = Vec::new();
+    // Where an item may start.
     let mut frontier = Vec::new();
-    for e in open {
+    for e in literal(&[open], s, pos) {
         match e {
-            End::Open => out.push(End::Open),
+            End::Open => push(&mut out, End::Open),
             End::At(p) => {
                 let p = blanks(s, p);
-                out.extend(literal(b"]", s, p));
+                for c in literal(&[close], s, p) {
+                    push(&mut out, c);
+                }
                 if max_items > 0 {
                     frontier.push(p);
                 }
@@ -314,25 +275,25 @@ fn array(items: &Value, max_items: usize, s: &[u8], pos: usize, depth: usize) ->
         count += 1;
         let mut next = Vec::new();
         for start in frontier {
-            for e in value(items, s, start, depth + 1) {
-                match e {
-                    End::Open => push(&mut out, End::Open),
-                    End::At(p) => {
-                        let p = blanks(s, p);
-                        for c in literal(b"]", s, p) {
-                            push(&mut out, c);
-                        }
-                        if count < max_items {
-                            for c in literal(b",", s, p) {
-                                match c {
-                                    End::Open => push(&mut out, End::Open),
-                                    End::At(q) => {
-                                        let q = blanks(s, q);
-                                        if !next.contains(&q) {
-                                            next.push(q);
-                                        }
-                                    }
-                                }
+            for e in item(s, start, depth) {
+                let End::At(p) = e else {
+                    push(&mut out, End::Open);
+                    continue;
+                };
+                let p = blanks(s, p);
+                for c in literal(&[close], s, p) {
+                    push(&mut out, c);
+                }
+                if count == max_items {
+                    continue;
+                }
+                for c in literal(b",", s, p) {
+                    match c {
+                        End::Open => push(&mut out, End::Open),
+                        End::At(q) => {
+                            let q = blanks(s, q);
+                            if !next.contains(&q) {
+                                next.push(q);
                             }
                         }
                     }
@@ -342,6 +303,12 @@ fn array(items: &Value, max_items: usize, s: &[u8], pos: usize, depth: usize) ->
         frontier = next;
     }
     out
+}
+
+fn push(out: &mut Vec<End>, e: End) {
+    if !out.contains(&e) {
+        out.push(e);
+    }
 }
 
 fn any_value(s: &[u8], pos: usize, depth: usize) -> Vec<End> {
